@@ -1,0 +1,255 @@
+"""Foundation: the encryption key, artifact bucket and SageMaker execution role of one platform.
+
+Every other component encrypts with this key, writes under this bucket and runs as this role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import platform_prefix
+from components.policy_documents import (
+    model_read_statements,
+    network_interface_statements,
+)
+
+
+@dataclass
+class FoundationArgs:
+    """Inputs of a Foundation."""
+
+    blueprint: str
+    """Stable blueprint id; first part of every physical name."""
+    environment: str
+    """Environment name (dev, staging, prod)."""
+    account_id: pulumi.Input[str]
+    """AWS account the platform is deployed to; makes the bucket name globally unique."""
+    partition: pulumi.Input[str]
+    """AWS partition (aws, aws-cn, aws-us-gov), for ARNs."""
+    region: str
+    """AWS region of the platform."""
+    tags: Mapping[str, str]
+    """Tags the platform owns; merged last on every resource."""
+    model_data_uris: Sequence[str] = ()
+    """S3 URIs of model artifacts the execution role may read (outside the artifact bucket)."""
+    image_uris: Sequence[str] = ()
+    """ECR images the execution role may pull."""
+    subnet_ids: Sequence[str] = ()
+    """Subnets endpoints run in; the role may attach network interfaces there."""
+    security_group_ids: Sequence[str] = ()
+    """Security groups endpoints use."""
+    key_deletion_window_days: int = 30
+    """Days a deleted key stays recoverable; the maximum, because losing it loses the data."""
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+    """Caller tags; the platform's own `tags` win on conflict."""
+
+
+class Foundation(pulumi.ComponentResource):
+    """KMS key with rotation, a locked-down versioned artifact bucket, and a scoped execution role."""
+
+    key_arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    key_alias: str
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    execution_role_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: FoundationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlstack:foundation:Foundation", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**args.extra_tags, **args.tags}
+        prefix = platform_prefix(args.blueprint, args.environment)
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"mlstack {prefix}: artifacts, endpoints, monitoring",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.key_deletion_window_days,
+            tags=tags,
+            opts=child,
+        )
+        key_alias = f"alias/mlstack/{prefix}"
+        aws.kms.Alias(f"{name}-key-alias", name=key_alias, target_key_id=key.key_id, opts=child)
+
+        # Bucket names are global: account and region make ours unique without a random suffix,
+        # so the plan shows the real name and re-creating the stack finds the same bucket.
+        bucket_name = pulumi.Output.concat(prefix, "-artifacts-", args.account_id, "-", args.region)
+        # Derived from the name rather than read back from the bucket, so that policies are fully
+        # known at preview time and policy checks can read them before anything exists.
+        bucket_arn = pulumi.Output.concat("arn:", args.partition, ":s3:::", bucket_name)
+        bucket = aws.s3.Bucket(
+            f"{name}-artifacts",
+            bucket=bucket_name,
+            force_destroy=False,
+            tags=tags,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-artifacts-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-artifacts-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-artifacts-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-artifacts-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
+                    # Bucket keys cut KMS request costs by ~99% for SageMaker's many small writes.
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-artifacts-tls-only",
+            bucket=bucket.id,
+            policy=bucket_arn.apply(_tls_only_policy),
+            opts=child,
+        )
+
+        role_name = f"{prefix}-sagemaker-execution"
+        role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=role_name,
+            description=f"SageMaker execution role of mlstack {prefix}",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(_sagemaker_trust_policy),
+            max_session_duration=3600,
+            tags=tags,
+            opts=child,
+        )
+        policy = pulumi.Output.all(
+            bucket_arn=bucket_arn, account_id=args.account_id, partition=args.partition
+        ).apply(
+            lambda values: _execution_policy(
+                bucket_arn=values["bucket_arn"],
+                key_alias=key_alias,
+                account_id=values["account_id"],
+                partition=values["partition"],
+                args=args,
+            )
+        )
+        aws.iam.RolePolicy(f"{name}-execution-policy", role=role.id, policy=policy, opts=child)
+
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.key_alias = key_alias
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket_arn
+        self.execution_role_arn = pulumi.Output.concat(
+            "arn:", args.partition, ":iam::", args.account_id, ":role/", role.name
+        )
+        self.execution_role_name = role.name
+        self.register_outputs(
+            {
+                "key_arn": self.key_arn,
+                "bucket_name": self.bucket_name,
+                "execution_role_arn": self.execution_role_arn,
+            }
+        )
+
+
+def _tls_only_policy(bucket_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def _sagemaker_trust_policy(account_id: str) -> str:
+    # aws:SourceAccount stops another account's SageMaker job from assuming our role
+    # (confused deputy): https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def _execution_policy(
+    *, bucket_arn: str, key_alias: str, account_id: str, partition: str, args: FoundationArgs
+) -> str:
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": "ArtifactBucketList",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [bucket_arn],
+        },
+        {
+            "Sid": "ArtifactBucketObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"{bucket_arn}/*"],
+        },
+        {
+            "Sid": "PlatformKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+            # The key's ARN is only known after creation; its alias is ours and fixed, so the
+            # policy names the key through it (ABAC, alias changes take up to 5 minutes):
+            # https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
+            "Resource": [f"arn:{partition}:kms:{args.region}:{account_id}:key/*"],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}},
+        },
+        {
+            "Sid": "SageMakerLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [
+                f"arn:{partition}:logs:{args.region}:{account_id}:log-group:/aws/sagemaker/*",
+                f"arn:{partition}:logs:{args.region}:{account_id}:log-group:/aws/sagemaker/*:log-stream:*",
+            ],
+        },
+    ]
+    statements += model_read_statements(partition, args.region, args.model_data_uris, args.image_uris)
+    statements += network_interface_statements(
+        partition, args.region, account_id, args.subnet_ids, args.security_group_ids
+    )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

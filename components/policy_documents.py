@@ -1,0 +1,115 @@
+"""IAM statements scoped to exactly the resources a platform uses (Pulumi-free).
+
+No statement grants `*` actions; `*` resources appear only where AWS offers no resource-level
+permission, and only for read-only or authentication actions, each with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+Statement = dict[str, object]
+
+_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)")
+
+
+def s3_bucket_and_key(uri: str) -> tuple[str, str]:
+    """Split `s3://bucket/key` into bucket and key."""
+    without_scheme = uri.removeprefix("s3://")
+    bucket, _, key = without_scheme.partition("/")
+    return bucket, key
+
+
+def model_read_statements(
+    partition: str, region: str, model_data_uris: Iterable[str], image_uris: Iterable[str]
+) -> list[Statement]:
+    """Read access to the model artifacts and pull access to the images, nothing more."""
+    statements: list[Statement] = []
+    objects: set[str] = set()
+    buckets: dict[str, set[str]] = {}
+    for uri in model_data_uris:
+        bucket, key = s3_bucket_and_key(uri)
+        # A prefix (uncompressed weights) needs everything under it; an object needs itself.
+        objects.add(f"arn:{partition}:s3:::{bucket}/{key}*" if key.endswith("/") or not key else f"arn:{partition}:s3:::{bucket}/{key}")
+        buckets.setdefault(bucket, set()).add(key if key.endswith("/") else key.rsplit("/", 1)[0] + "/")
+    if objects:
+        statements.append(
+            {"Sid": "ModelArtifactsRead", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": sorted(objects)}
+        )
+        for index, (bucket, prefixes) in enumerate(sorted(buckets.items())):
+            statements.append(
+                {
+                    "Sid": f"ModelArtifactsList{index}",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket"],
+                    "Resource": [f"arn:{partition}:s3:::{bucket}"],
+                    "Condition": {"StringLike": {"s3:prefix": sorted(f"{p}*" for p in prefixes)}},
+                }
+            )
+    repositories = sorted(
+        {
+            f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+            for uri in image_uris
+            if (match := _ECR_IMAGE.match(uri))
+        }
+    )
+    if repositories:
+        statements.append(
+            {
+                "Sid": "ImagesPull",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Resource": repositories,
+            }
+        )
+        # GetAuthorizationToken has no resource-level permissions:
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+        statements.append(
+            {"Sid": "ImagesAuth", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
+        )
+    return statements
+
+
+def network_interface_statements(
+    partition: str, region: str, account_id: str, subnet_ids: Iterable[str], security_group_ids: Iterable[str]
+) -> list[Statement]:
+    """What SageMaker needs to place endpoints in a VPC, limited to the given subnets and groups.
+
+    https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html (CreateModel API: VpcConfig)
+    """
+    subnets = sorted(subnet_ids)
+    groups = sorted(security_group_ids)
+    if not subnets:
+        return []
+    ec2 = f"arn:{partition}:ec2:{region}:{account_id}"
+    return [
+        {
+            "Sid": "VpcDescribe",
+            # Describe* calls have no resource-level permissions; they are read-only.
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ],
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "VpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            "Resource": [
+                f"{ec2}:network-interface/*",
+                *(f"{ec2}:subnet/{subnet}" for subnet in subnets),
+                *(f"{ec2}:security-group/{group}" for group in groups),
+            ],
+        },
+    ]

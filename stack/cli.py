@@ -1,0 +1,134 @@
+"""`mlstack`: validate blueprints, plan them offline, publish the schema.
+
+Exit codes: 0 success, 2 invalid input (every problem printed with its file and line),
+3 an internal error (a bug: please report it with the blueprint).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from blueprints.errors import BlueprintInvalid
+
+EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "blueprints" / "schema.json"
+
+app = typer.Typer(
+    name="mlstack",
+    help="Declarative ML platforms on AWS: validate, plan and cost a blueprint offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+T = TypeVar("T")
+
+BlueprintFile = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run `action`; turn bad input into exit 2 with every problem, and bugs into exit 3."""
+    try:
+        return action()
+    except BlueprintInvalid as invalid:
+        for problem in invalid.problems:
+            err.print(str(problem), markup=False)
+        count = len(invalid.problems)
+        err.print(f"{count} problem{'s' if count != 1 else ''} found", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except typer.Exit:
+        raise
+    except Exception as error:  # noqa: BLE001 (the last line of defence: never a raw traceback)
+        err.print(f"mlstack: internal error: {type(error).__name__}: {error}", markup=False)
+        err.print("This is a bug in mlstack; please report it with the blueprint that caused it.")
+        if os.environ.get("MLSTACK_DEBUG"):
+            raise
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write all of `text` or nothing: a failed run never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+@app.command()
+def validate(
+    file: BlueprintFile,
+    env: Annotated[
+        list[str] | None, typer.Option("--env", "-e", help="Only this environment (repeatable).")
+    ] = None,
+) -> None:
+    """Check a blueprint and its environments; print every problem with its line."""
+    from blueprints.load import load, load_for_environment
+
+    def run() -> list[str]:
+        if env:
+            return [load_for_environment(file, name).environment_name for name in env]
+        return list(load(file).environments)
+
+    checked = _guarded(run)
+    out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
+
+
+@app.command()
+def plan(
+    file: BlueprintFile,
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print `pulumi preview --json`'s shape.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON plan to this file instead.")
+    ] = None,
+) -> None:
+    """Plan a blueprint offline: every resource the Pulumi program would create."""
+    from stack.plan import plan_file
+    from stack.render import plan_tree, preview_json
+
+    resolved, planned = _guarded(lambda: plan_file(file, env))
+    if as_json or output:
+        text = preview_json(planned)
+        if output:
+            _write_atomically(output, text)
+            err.print(f"wrote {output}", markup=False)
+        else:
+            sys.stdout.write(text)
+        return
+    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}"))
+
+
+@app.command()
+def schema(
+    check: Annotated[bool, typer.Option("--check", help="Fail if the committed schema is stale.")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = SCHEMA_PATH,
+) -> None:
+    """Write the blueprint JSON Schema that editors use for completion."""
+    from blueprints.json_schema import blueprint_json_schema
+
+    text = json.dumps(blueprint_json_schema(), indent=2, sort_keys=True) + "\n"
+    if check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            err.print(f"{output} is stale: run `mlstack schema`", markup=False)
+            raise typer.Exit(1)
+        out.print(f"{output} is up to date", markup=False)
+        return
+    _write_atomically(output, text)
+    out.print(f"wrote {output}", markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,197 @@
+"""The offline plan: run the real Pulumi program in-process under the SDK's mocks and capture it.
+
+No Pulumi CLI, provider plugin or cloud account is involved. The mock "provider" creates nothing:
+it echoes each resource's inputs back as its state and leaves everything the provider would
+compute (ids of auto-named resources, ARNs) unknown, exactly as `pulumi preview` shows them.
+Data sources answer with clearly fake but well-formed values (see `FAKE_ACCOUNT_ID`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+# The offline plan's AWS identity. 000000000000 is well-formed (12 digits) and never a real
+# account, so a plan can never be mistaken for one that talked to AWS.
+FAKE_ACCOUNT_ID = "000000000000"
+FAKE_CALLER_ARN = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:user/mlstack-offline-plan"
+UNKNOWN_TEXT = "(known after apply)"
+SECRET_TEXT = "[secret]"
+
+# Inputs that carry a resource's physical name; when given, the provider's id is that name.
+_NAME_INPUTS = ("name", "bucket")
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource as `pulumi preview` would create it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    dependencies: tuple[str, ...]
+    inputs: Mapping[str, Any]
+    custom: bool
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every resource of one stack, in a deterministic order, and its outputs."""
+
+    project: str
+    stack: str
+    resources: tuple[PlannedResource, ...]
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+    def by_type(self, resource_type: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == resource_type]
+
+    def get(self, resource_type: str, name: str) -> PlannedResource:
+        for resource in self.resources:
+            if resource.type == resource_type and resource.name == name:
+                return resource
+        raise KeyError(f"no {resource_type} named {name!r} in the plan")
+
+    def children(self, parent_urn: str | None) -> list[PlannedResource]:
+        return [r for r in self.resources if r.parent == parent_urn]
+
+
+def _partition_of(region: str) -> tuple[str, str]:
+    if region.startswith("cn-"):
+        return "aws-cn", "amazonaws.com.cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov", "amazonaws.com"
+    return "aws", "amazonaws.com"
+
+
+class _OfflineProvider(mocks.Mocks):
+    """Answers resource registrations and data-source calls without any cloud."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        physical = next((args.inputs[key] for key in _NAME_INPUTS if isinstance(args.inputs.get(key), str)), "")
+        # An empty id is how the engine marks "unknown until created" during preview.
+        return physical, dict(args.inputs)
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        partition, dns_suffix = _partition_of(self.region)
+        answers: dict[str, dict[str, Any]] = {
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": FAKE_ACCOUNT_ID,
+                "arn": FAKE_CALLER_ARN,
+                "userId": "AIDAMLSTACKOFFLINEPLAN",
+                "id": FAKE_ACCOUNT_ID,
+            },
+            "aws:index/getPartition:getPartition": {
+                "partition": partition,
+                "dnsSuffix": dns_suffix,
+                "id": partition,
+                "reverseDnsPrefix": ".".join(reversed(dns_suffix.split("."))),
+            },
+            "aws:index/getRegion:getRegion": {
+                "name": self.region,
+                "region": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.{dns_suffix}",
+                "description": self.region,
+            },
+        }
+        if args.token not in answers:
+            raise NotImplementedError(f"the offline plan has no answer for data source {args.token}")
+        return answers[args.token], None
+
+
+class _CapturingMonitor(mocks.MockMonitor):
+    """Records each registration with its parent and dependencies, which Mocks alone do not see."""
+
+    def __init__(self, provider: _OfflineProvider) -> None:
+        super().__init__(provider)
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+        self.registrations: list[tuple[int, PlannedResource]] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        resource = PlannedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            dependencies=tuple(sorted(set(request.dependencies))),
+            inputs=_plain(inputs),
+            custom=bool(request.custom),
+        )
+        with self._lock:
+            self.registrations.append((next(self._order), resource))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.urn == self.stack_urn:
+            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def _plain(value: Any) -> Any:
+    """Wire values as users read them: ints back from floats, secrets hidden, unknowns named."""
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_TEXT
+        return {key: _plain(item) for key, item in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    # The wire protocol has only doubles, so every int arrives as a float.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def run_offline(program: Callable[[], None], *, project: str, stack: str, region: str) -> Plan:
+    """Run `program` as `pulumi preview` would, with nothing real behind it, and capture the plan."""
+    monitor = _CapturingMonitor(_OfflineProvider(region))
+    # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    _sync_await(run_pulumi_func(program))
+    ordered = [resource for _, resource in sorted(monitor.registrations, key=lambda pair: pair[0])]
+    return Plan(project, stack, _tree_order(ordered), monitor.stack_outputs)
+
+
+def _tree_order(resources: list[PlannedResource]) -> tuple[PlannedResource, ...]:
+    """Parents before children, siblings by URN: independent of thread scheduling."""
+    children: dict[str | None, list[PlannedResource]] = {}
+    known = {r.urn for r in resources}
+    for resource in resources:
+        parent = resource.parent if resource.parent in known else None
+        children.setdefault(parent, []).append(resource)
+    ordered: list[PlannedResource] = []
+
+    def visit(parent: str | None) -> None:
+        for resource in sorted(children.get(parent, []), key=lambda r: r.urn):
+            ordered.append(resource)
+            visit(resource.urn)
+
+    visit(None)
+    return tuple(ordered)

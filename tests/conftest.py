@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "blueprints" / "examples"
+
+# A valid blueprint in the reference's style; tests change one thing at a time.
+BASE = """\
+blueprint: recsys
+team: personalization
+owner: ml-platform@example.com
+cost_center: CC-4312
+region: eu-west-1
+environments:
+  dev:
+    overrides:
+      endpoints.ranker.variants.champion.instances: 1
+  prod:
+    network:
+      vpc_id: vpc-0a1b2c3d4e5f60718
+      subnet_ids: [subnet-0a1b2c3d4e5f60001]
+      security_group_ids: [sg-0a1b2c3d4e5f60003]
+endpoints:
+  - name: ranker
+    models:
+      champion:
+        framework: pytorch
+        framework_version: "2.6"
+        model_data: s3://recsys-artifacts/ranker/v12/model.tar.gz
+      challenger:
+        image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:13
+        model_data: s3://recsys-artifacts/ranker/v13/model.tar.gz
+    variants:
+      - {name: champion, model: champion, instance_type: ml.g5.xlarge, instances: 2, weight: 90}
+      - {name: challenger, model: challenger, instance_type: ml.c6i.xlarge, instances: 1, weight: 10}
+"""
+
+WriteBlueprint = Callable[[str], Path]
+
+
+@pytest.fixture
+def write_blueprint(tmp_path: Path) -> WriteBlueprint:
+    """Write YAML text (dedented) to a file and return its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "blueprint.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
