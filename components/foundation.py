@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import platform_prefix
+from components.naming import artifact_bucket_name, platform_prefix
 from components.policy_documents import (
     model_read_statements,
     network_interface_statements,
@@ -79,7 +79,9 @@ class Foundation(pulumi.ComponentResource):
 
         # Bucket names are global: account and region make ours unique without a random suffix,
         # so the plan shows the real name and re-creating the stack finds the same bucket.
-        bucket_name = pulumi.Output.concat(prefix, "-artifacts-", args.account_id, "-", args.region)
+        bucket_name = pulumi.Output.from_input(args.account_id).apply(
+            lambda account_id: artifact_bucket_name(args.blueprint, args.environment, account_id, args.region)
+        )
         # Derived from the name rather than read back from the bucket, so that policies are fully
         # known at preview time and policy checks can read them before anything exists.
         bucket_arn = pulumi.Output.concat("arn:", args.partition, ":s3:::", bucket_name)

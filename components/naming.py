@@ -17,3 +17,12 @@ def platform_prefix(blueprint: str, environment: str) -> str:
 def endpoint_resource_name(blueprint: str, environment: str, endpoint: str) -> str:
     """The SageMaker endpoint name clients invoke; fixed so callers need no lookup."""
     return f"{platform_prefix(blueprint, environment)}-{endpoint}"
+
+
+def artifact_bucket_name(blueprint: str, environment: str, account_id: str, region: str) -> str:
+    """Globally unique without a random suffix: the account and region make it so.
+
+    Blueprint ids (<= 20), environment names (<= 12), account ids (12) and region names (<= 14)
+    keep this within S3's 63 characters.
+    """
+    return f"{platform_prefix(blueprint, environment)}-{account_id}-{region}"

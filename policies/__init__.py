@@ -1,0 +1,1 @@
+"""CrossGuard policy pack for mlstack platforms; rules run both in `pulumi preview` and offline."""

@@ -132,3 +132,7 @@ def schema(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
