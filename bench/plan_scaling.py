@@ -108,8 +108,10 @@ def main() -> None:
     typical = [r for r in rows if r[0] == TYPICAL_ENDPOINTS]
     if typical:
         verdict = "meets" if typical[0][2] <= TARGET_TYPICAL_SECONDS else "MISSES"
-        print(f"typical blueprint ({TYPICAL_ENDPOINTS} endpoints): {typical[0][2]:.3f} s; "
-              f"target {TARGET_TYPICAL_SECONDS} s: {verdict}")
+        print(
+            f"typical blueprint ({TYPICAL_ENDPOINTS} endpoints): {typical[0][2]:.3f} s; "
+            f"target {TARGET_TYPICAL_SECONDS} s: {verdict}"
+        )
     print(f"machine: {os.cpu_count()} cores; wall is the whole process, start-up included")
 
 

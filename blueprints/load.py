@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from blueprints import rules
 from blueprints.errors import BlueprintInvalid, Problem
-from blueprints.schema import Blueprint, Environment
+from blueprints.schema import Blueprint, Endpoint, Environment
 from blueprints.yaml_source import Path_, SourceDocument, read_yaml
 
 # Overrides may not change what identifies the platform or the overrides themselves.
@@ -79,8 +79,10 @@ def _validate(document: SourceDocument) -> tuple[Blueprint | None, list[Problem]
 
 def _rule_problems(document: SourceDocument, blueprint: Blueprint, endpoint_indexes: list[int]) -> list[Problem]:
     problems = []
-    for path, message in rules.check(blueprint):
+    for rule_path, message in rules.check(blueprint):
+        path = rule_path
         if len(path) > 1 and path[0] == "endpoints" and isinstance(path[1], int):
+            # Rules ran on the endpoints that validated; map back to the positions in the file.
             path = ("endpoints", endpoint_indexes[path[1]], *path[2:])
         problems.append(document.problem(path, display_path(path, document.data), message))
     return problems
@@ -89,31 +91,38 @@ def _rule_problems(document: SourceDocument, blueprint: Blueprint, endpoint_inde
 def _partial_rule_problems(document: SourceDocument, error: pydantic.ValidationError) -> list[Problem]:
     """Run the cross-field rules on what is valid, so a typo does not hide a dangling reference.
 
-    Unknown fields are dropped and endpoints with shape errors are set aside; if anything else is
-    wrong, the rules have too little to go on and wait for the next run.
+    Endpoints that validate on their own are checked; the top-level values the rules read are
+    taken as written when they have the right type.
     """
-    data = copy.deepcopy(document.data)
-    for item in error.errors():
-        if item["type"] == "extra_forbidden":
-            parent: Any = data
-            for segment in item["loc"][:-1]:
-                parent = parent[segment]
-            parent.pop(item["loc"][-1], None)
-    try:
-        blueprint = Blueprint.model_validate(data)
-        return _rule_problems(document, blueprint, list(range(len(blueprint.endpoints))))
-    except pydantic.ValidationError as remaining:
-        locations = [item["loc"] for item in remaining.errors()]
-    if any(len(loc) < 2 or loc[0] != "endpoints" or not isinstance(loc[1], int) for loc in locations):
-        return []
-    broken = {loc[1] for loc in locations}
-    kept = [index for index in range(len(data["endpoints"])) if index not in broken]
-    data["endpoints"] = [data["endpoints"][index] for index in kept]
-    try:
-        blueprint = Blueprint.model_validate(data)
-    except pydantic.ValidationError:
-        return []
+    data = document.data
+    raw_endpoints = data.get("endpoints")
+    kept: list[int] = []
+    endpoints: list[Endpoint] = []
+    for index, raw in enumerate(raw_endpoints if isinstance(raw_endpoints, list) else []):
+        try:
+            endpoints.append(Endpoint.model_validate(raw))
+        except pydantic.ValidationError:
+            continue
+        kept.append(index)
+    environments = data.get("environments")
+    blueprint = Blueprint.model_construct(
+        blueprint=str(data.get("blueprint", "")),
+        team="",
+        owner="",
+        cost_center="",
+        region=data.get("region") if _valid_region(data.get("region")) else "",
+        environments={str(name): Environment() for name in environments} if isinstance(environments, dict) else {},
+        endpoints=endpoints,
+    )
     return _rule_problems(document, blueprint, kept)
+
+
+def _valid_region(value: Any) -> bool:
+    try:
+        Blueprint.model_validate({"region": value})
+    except pydantic.ValidationError as error:
+        return not any(item["loc"] == ("region",) for item in error.errors())
+    return True
 
 
 def _resolve(
@@ -130,16 +139,14 @@ def _resolve(
         override_at = ("environments", environment, "overrides", dotted_path)
         target, error = _locate(data, dotted_path)
         if error is not None:
-            problems.append(
-                document.problem(override_at, f"environments.{environment}.overrides", error)
-            )
+            problems.append(document.problem(override_at, f"environments.{environment}.overrides", error))
             continue
         assert target is not None
         _assign(data, target, value)
         # Problems inside the overridden value are reported at the override, where the user wrote it.
         where = document.position(override_at)
-        for known in [p for p in positions if p[: len(target)] == target]:
-            positions[known] = where
+        for inside in [p for p in positions if p[: len(target)] == target]:
+            positions[inside] = where
         positions[target] = where
     if problems or blueprint is None:
         return None, problems
@@ -173,9 +180,7 @@ def _locate(data: dict[str, Any], dotted_path: str) -> tuple[Path_ | None, str |
             names = [item.get("name") for item in node if isinstance(item, dict)]
             if segment not in names:
                 listed = ", ".join(str(n) for n in names) or "none"
-                return None, (
-                    f"override path {dotted_path!r}: {where} has no item named {segment!r} (items: {listed})"
-                )
+                return None, (f"override path {dotted_path!r}: {where} has no item named {segment!r} (items: {listed})")
             index = names.index(segment)
             path.append(index)
             node = node[index]
@@ -230,7 +235,7 @@ def _problem_from_pydantic(document: SourceDocument, error: Any) -> Problem:
         message = f"required field {str(path[-1])!r} is missing"
         return document.problem(path[:-1], display_path(path, document.data), message)
     elif kind == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
-        message = f"expected a string, got the number {given!r}; quote it: \"{given}\""
+        message = f'expected a string, got the number {given!r}; quote it: "{given}"'
     elif kind == "string_pattern_mismatch":
         message = f"{given!r} is not valid here: it must match {error['ctx']['pattern']}"
     else:

@@ -19,9 +19,7 @@ Finding = tuple[tuple[str | int, ...], str]
 def check(blueprint: Blueprint) -> list[Finding]:
     """Every cross-field problem in `blueprint`."""
     findings: list[Finding] = []
-    findings += _duplicates(
-        [e.name for e in blueprint.endpoints], ("endpoints",), "endpoint"
-    )
+    findings += _duplicates([e.name for e in blueprint.endpoints], ("endpoints",), "endpoint")
     for index, endpoint in enumerate(blueprint.endpoints):
         findings += _endpoint(blueprint, endpoint, ("endpoints", index))
     return findings
@@ -39,7 +37,7 @@ def _duplicates(names: list[str], path: tuple[str | int, ...], what: str) -> lis
 
 
 def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    longest_env = max(blueprint.environments, key=len)
+    longest_env = max(blueprint.environments, key=len, default="")
     resource_name = endpoint_resource_name(blueprint.blueprint, longest_env, endpoint.name)
     if len(resource_name) > MAX_SAGEMAKER_NAME:
         yield (
@@ -93,15 +91,13 @@ def _model(blueprint: Blueprint, model: Model, path: tuple[str | int, ...]) -> I
             )
         elif model.framework_version is None:
             yield ((*path, "framework_version"), f"framework {model.framework} needs a framework_version")
-        else:
+        elif blueprint.region:  # without a valid region there is nothing to resolve against
             try:
                 # The processor does not matter here: which versions exist is what is checked.
                 images.framework_image(model.framework, model.framework_version, blueprint.region, gpu=True)
             except images.UnsupportedImage as gpu_error:
                 try:
-                    images.framework_image(
-                        model.framework, model.framework_version, blueprint.region, gpu=False
-                    )
+                    images.framework_image(model.framework, model.framework_version, blueprint.region, gpu=False)
                 except images.UnsupportedImage:
                     yield ((*path, "framework_version"), str(gpu_error))
     if sources == ["container"] and model.container not in images.CONTAINERS:

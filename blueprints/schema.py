@@ -27,9 +27,7 @@ Name = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", min_length=1, max_length=40),
 ]
-EnvironmentName = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*$", min_length=1, max_length=12)
-]
+EnvironmentName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*$", min_length=1, max_length=12)]
 S3Uri = Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")]
 ImageUri = Annotated[str, StringConstraints(pattern=r"^\S+$", max_length=255)]
 
@@ -104,9 +102,9 @@ class Endpoint(Strict):
 class Blueprint(Strict):
     """One team's ML platform across its environments."""
 
-    blueprint: Annotated[
-        str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", min_length=2, max_length=20)
-    ] = Field(description="Stable id, part of every resource name; never change it.")
+    blueprint: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", min_length=2, max_length=20)] = (
+        Field(description="Stable id, part of every resource name; never change it.")
+    )
     team: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     owner: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] = Field(
         description="Owner's e-mail address, tagged on every resource."

@@ -21,8 +21,7 @@ MAX_NODES = 200_000
 
 # Explicit tags a blueprint may carry; anything else (e.g. !!python/object) is refused, not constructed.
 _STANDARD_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
 
 # A path into the document: mapping keys and sequence indexes.
@@ -98,9 +97,7 @@ class _Composer:
             key = str(self.loader.construct_object(key_node))
             child = (*path, key)
             if key in first_seen:
-                self._problem(
-                    key_node, child, f"duplicate key {key!r} (first defined on line {first_seen[key]})"
-                )
+                self._problem(key_node, child, f"duplicate key {key!r} (first defined on line {first_seen[key]})")
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             self.positions[child] = self._at(key_node)

@@ -141,18 +141,14 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
 
 
-def _container(spec: ContainerArgs) -> dict[str, object]:
-    container: dict[str, object] = {"image": spec.image, "mode": "SingleModel"}
+def _container(spec: ContainerArgs) -> aws.sagemaker.ModelPrimaryContainerArgsDict:
+    container: aws.sagemaker.ModelPrimaryContainerArgsDict = {"image": spec.image, "mode": "SingleModel"}
     if spec.environment:
         container["environment"] = dict(spec.environment)
     if spec.model_data.endswith("/"):
         # Large-model containers load uncompressed weights straight from an S3 prefix.
         container["model_data_source"] = {
-            "s3_data_source": {
-                "s3_uri": spec.model_data,
-                "s3_data_type": "S3Prefix",
-                "compression_type": "None",
-            }
+            "s3_data_sources": [{"s3_uri": spec.model_data, "s3_data_type": "S3Prefix", "compression_type": "None"}]
         }
     else:
         container["model_data_url"] = spec.model_data

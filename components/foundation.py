@@ -145,9 +145,7 @@ class Foundation(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        policy = pulumi.Output.all(
-            bucket_arn=bucket_arn, account_id=args.account_id, partition=args.partition
-        ).apply(
+        policy = pulumi.Output.all(bucket_arn=bucket_arn, account_id=args.account_id, partition=args.partition).apply(
             lambda values: _execution_policy(
                 bucket_arn=values["bucket_arn"],
                 key_alias=key_alias,
@@ -214,9 +212,7 @@ def _sagemaker_trust_policy(account_id: str) -> str:
     )
 
 
-def _execution_policy(
-    *, bucket_arn: str, key_alias: str, account_id: str, partition: str, args: FoundationArgs
-) -> str:
+def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, partition: str, args: FoundationArgs) -> str:
     statements: list[dict[str, object]] = [
         {
             "Sid": "ArtifactBucketList",

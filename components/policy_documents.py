@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 Statement = dict[str, object]
 
-_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)")
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)"
+)
 
 
 def s3_bucket_and_key(uri: str) -> tuple[str, str]:
@@ -31,7 +33,11 @@ def model_read_statements(
     for uri in model_data_uris:
         bucket, key = s3_bucket_and_key(uri)
         # A prefix (uncompressed weights) needs everything under it; an object needs itself.
-        objects.add(f"arn:{partition}:s3:::{bucket}/{key}*" if key.endswith("/") or not key else f"arn:{partition}:s3:::{bucket}/{key}")
+        objects.add(
+            f"arn:{partition}:s3:::{bucket}/{key}*"
+            if key.endswith("/") or not key
+            else f"arn:{partition}:s3:::{bucket}/{key}"
+        )
         buckets.setdefault(bucket, set()).add(key if key.endswith("/") else key.rsplit("/", 1)[0] + "/")
     if objects:
         statements.append(

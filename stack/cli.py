@@ -30,7 +30,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+# Plans are read in terminals and CI logs alike: never cut a line at 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def _guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_INVALID) from None
     except typer.Exit:
         raise
-    except Exception as error:  # noqa: BLE001 (the last line of defence: never a raw traceback)
+    except Exception as error:
         err.print(f"mlstack: internal error: {type(error).__name__}: {error}", markup=False)
         err.print("This is a bug in mlstack; please report it with the blueprint that caused it.")
         if os.environ.get("MLSTACK_DEBUG"):
@@ -69,9 +70,7 @@ def _write_atomically(path: Path, text: str) -> None:
 @app.command()
 def validate(
     file: BlueprintFile,
-    env: Annotated[
-        list[str] | None, typer.Option("--env", "-e", help="Only this environment (repeatable).")
-    ] = None,
+    env: Annotated[list[str] | None, typer.Option("--env", "-e", help="Only this environment (repeatable).")] = None,
 ) -> None:
     """Check a blueprint and its environments; print every problem with its line."""
     from blueprints.load import load, load_for_environment

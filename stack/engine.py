@@ -88,7 +88,7 @@ class _OfflineProvider(mocks.Mocks):
         # An empty id is how the engine marks "unknown until created" during preview.
         return physical, dict(args.inputs)
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         partition, dns_suffix = _partition_of(self.region)
         answers: dict[str, dict[str, Any]] = {
             "aws:index/getCallerIdentity:getCallerIdentity": {
@@ -113,7 +113,7 @@ class _OfflineProvider(mocks.Mocks):
         }
         if args.token not in answers:
             raise NotImplementedError(f"the offline plan has no answer for data source {args.token}")
-        return answers[args.token], None
+        return answers[args.token]
 
 
 class _CapturingMonitor(mocks.MockMonitor):
@@ -124,11 +124,10 @@ class _CapturingMonitor(mocks.MockMonitor):
         self._lock = threading.Lock()
         self._order = itertools.count()
         self.registrations: list[tuple[int, PlannedResource]] = []
-        self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn
             return response
@@ -137,7 +136,8 @@ class _CapturingMonitor(mocks.MockMonitor):
             urn=response.urn,
             type=request.type,
             name=request.name,
-            parent=request.parent or None,
+            # Top-level resources hang off the stack, which the plan treats as the root (None).
+            parent=request.parent if request.parent and request.parent != self.stack_urn else None,
             dependencies=tuple(sorted(set(request.dependencies))),
             inputs=_plain(inputs),
             custom=bool(request.custom),
@@ -145,11 +145,6 @@ class _CapturingMonitor(mocks.MockMonitor):
         with self._lock:
             self.registrations.append((next(self._order), resource))
         return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        if request.urn == self.stack_urn:
-            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs))
-        return super().RegisterResourceOutputs(request)
 
 
 def _plain(value: Any) -> Any:
@@ -168,15 +163,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_offline(program: Callable[[], None], *, project: str, stack: str, region: str) -> Plan:
-    """Run `program` as `pulumi preview` would, with nothing real behind it, and capture the plan."""
+def run_offline(
+    program: Callable[[], Mapping[str, pulumi.Output[Any]]], *, project: str, stack: str, region: str
+) -> Plan:
+    """Run `program` as `pulumi preview` would, with nothing real behind it, and capture the plan.
+
+    `program` returns the stack outputs. They are resolved here rather than through
+    `pulumi.export`, because mocks never register the root stack's outputs.
+    """
     monitor = _CapturingMonitor(_OfflineProvider(region))
     # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
     settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
-    _sync_await(run_pulumi_func(program))
+    resolved_outputs: dict[str, Any] = {}
+
+    async def body() -> None:
+        outputs = program()
+        for name in sorted(outputs):
+            resolved_outputs[name] = await _output_value(outputs[name])
+
+    _sync_await(run_pulumi_func(body))
     ordered = [resource for _, resource in sorted(monitor.registrations, key=lambda pair: pair[0])]
-    return Plan(project, stack, _tree_order(ordered), monitor.stack_outputs)
+    return Plan(project, stack, _tree_order(ordered), resolved_outputs)
+
+
+async def _output_value(output: pulumi.Output[Any]) -> Any:
+    if not await output.is_known():
+        return UNKNOWN_TEXT
+    if await output.is_secret():
+        return SECRET_TEXT
+    return _plain(await output.future())
 
 
 def _tree_order(resources: list[PlannedResource]) -> tuple[PlannedResource, ...]:

@@ -19,7 +19,7 @@ def stack_name(resolved: ResolvedBlueprint) -> str:
 
 def plan_resolved(resolved: ResolvedBlueprint) -> Plan:
     return run_offline(
-        lambda: program.run(resolved),
+        lambda: program.build_platform(resolved),
         project=PROJECT,
         stack=stack_name(resolved),
         region=resolved.blueprint.region,

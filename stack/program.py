@@ -41,11 +41,7 @@ def model_image(model: Model, region: str, *, gpu: bool) -> str:
 
 def _model_images(endpoint: Endpoint, region: str) -> dict[str, str]:
     """Image per model key; a model on a GPU variant gets the GPU build of its framework."""
-    on_gpu = {
-        variant.model
-        for variant in endpoint.variants
-        if instances.lookup(variant.instance_type).has_gpu
-    }
+    on_gpu = {variant.model for variant in endpoint.variants if instances.lookup(variant.instance_type).has_gpu}
     return {key: model_image(model, region, gpu=key in on_gpu) for key, model in endpoint.models.items()}
 
 

@@ -30,7 +30,7 @@ def test_base_blueprint_is_valid(write_blueprint: WriteBlueprint) -> None:
 def test_unknown_key_suggests_the_close_one(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE.replace("instances: 2, weight: 90", "instnces: 2, weight: 90"))
     assert problems(path) == [
-        "bp.yaml:22:78: endpoints.ranker.variants.champion.instnces: unknown field 'instnces'; "
+        "bp.yaml:26:72: endpoints.ranker.variants.champion.instnces: unknown field 'instnces'; "
         "did you mean 'instances'?"
     ]
 
@@ -38,68 +38,71 @@ def test_unknown_key_suggests_the_close_one(write_blueprint: WriteBlueprint) -> 
 def test_unknown_top_level_key_lists_nothing_when_nothing_is_close(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE + "zzz: 1\n")
     [problem] = problems(path)
-    assert problem.startswith("bp.yaml:32:1: zzz: unknown field 'zzz'; allowed: blueprint, team, owner")
+    assert problem.startswith("bp.yaml:28:1: zzz: unknown field 'zzz'; allowed: blueprint, team, owner")
 
 
 def test_dangling_model_reference(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE.replace("model: challenger,", "model: challenjer,"))
     assert problems(path) == [
-        "bp.yaml:30:30: endpoints.ranker.variants.challenger.model: variant names model 'challenjer', "
+        "bp.yaml:27:28: endpoints.ranker.variants.challenger.model: variant names model 'challenjer', "
         "which is not in this endpoint's models (challenger, champion)"
     ]
 
 
 def test_duplicate_variant_names(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE.replace("{name: challenger, model: challenger", "{name: champion, model: challenger"))
-    assert "bp.yaml:30:10: endpoints.ranker.variants[1].name: duplicate variant name 'champion'" in problems(path)
+    assert "bp.yaml:27:10: endpoints.ranker.variants.champion.name: duplicate variant name 'champion'" in problems(path)
 
 
 def test_duplicate_endpoint_names(write_blueprint: WriteBlueprint) -> None:
     endpoint = BASE[BASE.index("  - name: ranker") :]
     path = write_blueprint(BASE + endpoint)
-    assert "bp.yaml:31:5: endpoints[1].name: duplicate endpoint name 'ranker'" in problems(path)
+    assert "bp.yaml:28:5: endpoints.ranker.name: duplicate endpoint name 'ranker'" in problems(path)
 
 
 @pytest.mark.parametrize("weight", ["0", "-5"])
 def test_weights_must_be_positive(write_blueprint: WriteBlueprint, weight: str) -> None:
     path = write_blueprint(BASE.replace("weight: 10}", f"weight: {weight}}}"))
     assert problems(path) == [
-        f"bp.yaml:30:94: endpoints.ranker.variants.challenger.weight: weight must be positive, got {weight}"
+        f"bp.yaml:27:91: endpoints.ranker.variants.challenger.weight: weight must be positive, got {weight}"
     ]
 
 
 def test_wrong_type_and_unquoted_version(write_blueprint: WriteBlueprint) -> None:
-    path = write_blueprint(BASE.replace('framework_version: "2.6"', "framework_version: 2.6").replace(
-        "instances: 2,", "instances: two,"
-    ))
+    path = write_blueprint(
+        BASE.replace('framework_version: "2.6"', "framework_version: 2.6").replace("instances: 2,", "instances: two,")
+    )
     assert problems(path) == [
-        "bp.yaml:22:75: endpoints.ranker.variants.champion.instances: input should be a valid integer, "
-        "unable to parse string as an integer (got 'two')",
-        'bp.yaml:26:9: endpoints.ranker.models.champion.framework_version: expected a string, got the number 2.6; '
+        "bp.yaml:20:9: endpoints.ranker.models.champion.framework_version: expected a string, got the number 2.6; "
         'quote it: "2.6"',
+        "bp.yaml:26:72: endpoints.ranker.variants.champion.instances: input should be a valid integer, "
+        "unable to parse string as an integer (got 'two')",
     ]
 
 
 def test_unknown_instance_type_suggests_valid_ones(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE.replace("ml.c6i.xlarge", "ml.c6i.xlarg"))
     [problem] = problems(path)
-    assert problem.startswith("bp.yaml:30:66: endpoints.ranker.variants.challenger.instance_type: unknown instance type")
+    assert problem.startswith(
+        "bp.yaml:27:47: endpoints.ranker.variants.challenger.instance_type: unknown instance type"
+    )
     assert "ml.c6i.xlarge" in problem
 
 
 def test_unknown_framework_version_lists_supported(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE.replace('framework_version: "2.6"', 'framework_version: "0.9"'))
     [problem] = problems(path)
-    assert problem.startswith("bp.yaml:26:9: endpoints.ranker.models.champion.framework_version: ")
+    assert problem.startswith("bp.yaml:20:9: endpoints.ranker.models.champion.framework_version: ")
     assert "2.6" in problem
 
 
 def test_model_needs_exactly_one_source(write_blueprint: WriteBlueprint) -> None:
     both = BASE.replace(
-        "        image: 123456789012", '        framework: pytorch\n        framework_version: "2.6"\n        image: 123456789012'
+        "        image: 123456789012",
+        '        framework: pytorch\n        framework_version: "2.6"\n        image: 123456789012',
     )
     assert problems(write_blueprint(both)) == [
-        "bp.yaml:23:7: endpoints.ranker.models.challenger: a model takes exactly one of framework, image or "
+        "bp.yaml:22:7: endpoints.ranker.models.challenger: a model takes exactly one of framework, image or "
         "container; got framework and image"
     ]
 
@@ -127,7 +130,9 @@ def test_override_to_missing_item_is_an_error_with_its_line(write_blueprint: Wri
 
 
 def test_override_to_missing_key_suggests(write_blueprint: WriteBlueprint) -> None:
-    path = write_blueprint(BASE.replace("endpoints.ranker.variants.champion.instances", "endpoints.ranker.variantz.champion.instances"))
+    path = write_blueprint(
+        BASE.replace("endpoints.ranker.variants.champion.instances", "endpoints.ranker.variantz.champion.instances")
+    )
     assert problems(path) == [
         "bp.yaml:9:7: environments.dev.overrides: override path 'endpoints.ranker.variantz.champion.instances': "
         "endpoints.ranker has no 'variantz'; did you mean 'variants'?"
@@ -157,7 +162,7 @@ def test_typo_dangling_reference_and_bad_override_are_reported_together(write_bl
         .replace("variants.champion.instances", "variants.champ.instances")
     )
     found = problems(write_blueprint(text))
-    assert [p.split(": ")[0] for p in found] == ["bp.yaml:1:1", "bp.yaml:4:1", "bp.yaml:9:7", "bp.yaml:30:30"]
+    assert [p.split(": ")[0] for p in found] == ["bp.yaml:1:1", "bp.yaml:4:1", "bp.yaml:9:7", "bp.yaml:27:28"]
     assert "unknown field 'cost_centre'; did you mean 'cost_center'?" in found[1]
     assert "required field 'cost_center' is missing" in found[0]
     assert "no item named 'champ'" in found[2]
@@ -172,9 +177,11 @@ def test_unknown_environment(write_blueprint: WriteBlueprint) -> None:
 
 def test_endpoint_name_too_long_for_sagemaker(write_blueprint: WriteBlueprint) -> None:
     long_name = "r" * 40
-    text = BASE.replace("blueprint: recsys", "blueprint: recommendation-sys").replace("- name: ranker", f"- name: {long_name}")
+    text = BASE.replace("blueprint: recsys", "blueprint: recommendation-sys").replace(
+        "- name: ranker", f"- name: {long_name}"
+    )
     path = write_blueprint(text.replace("endpoints.ranker.", f"endpoints.{long_name}."))
     assert problems(path) == [
-        f"bp.yaml:17:5: endpoints.{long_name}.name: endpoint name 'recommendation-sys-prod-{long_name}' would be "
+        f"bp.yaml:16:5: endpoints.{long_name}.name: endpoint name 'recommendation-sys-prod-{long_name}' would be "
         "64 characters; SageMaker allows 63 (blueprint id + environment + endpoint name): shorten the endpoint name"
     ]

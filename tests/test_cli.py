@@ -44,7 +44,7 @@ def test_invalid_blueprint_exits_2_with_every_problem_and_no_traceback(write_blu
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
         assert f"{path}:4:1: cost_centre: unknown field 'cost_centre'; did you mean 'cost_center'?" in result.stderr
-        assert f"{path}:30:30: endpoints.ranker.variants.challenger.model:" in result.stderr
+        assert f"{path}:27:28: endpoints.ranker.variants.challenger.model:" in result.stderr
         assert f"{path}:9:7: environments.dev.overrides:" in result.stderr
         assert "4 problems found" in result.stderr
     # Nothing was written for a plan that failed.

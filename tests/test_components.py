@@ -45,7 +45,10 @@ def test_artifact_bucket_is_locked_down(plans: dict[str, Plan]) -> None:
     assert bucket.inputs["bucket"] == f"recsys-prod-{FAKE_ACCOUNT_ID}-eu-west-1"
     assert bucket.inputs["forceDestroy"] is False
     block = plan.get("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "recsys-prod-artifacts-public-access")
-    assert {k: block.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")} == {
+    assert {
+        k: block.inputs[k]
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    } == {
         "blockPublicAcls": True,
         "blockPublicPolicy": True,
         "ignorePublicAcls": True,
@@ -66,7 +69,9 @@ def test_artifact_bucket_is_locked_down(plans: dict[str, Plan]) -> None:
 
 
 def test_bucket_policy_denies_plain_http(plans: dict[str, Plan]) -> None:
-    policy = json.loads(plans["prod"].get("aws:s3/bucketPolicy:BucketPolicy", "recsys-prod-artifacts-tls-only").inputs["policy"])
+    policy = json.loads(
+        plans["prod"].get("aws:s3/bucketPolicy:BucketPolicy", "recsys-prod-artifacts-tls-only").inputs["policy"]
+    )
     [statement] = policy["Statement"]
     bucket_arn = f"arn:aws:s3:::recsys-prod-{FAKE_ACCOUNT_ID}-eu-west-1"
     assert statement["Effect"] == "Deny"
@@ -108,7 +113,9 @@ def test_execution_role_is_scoped(plans: dict[str, Plan]) -> None:
 
 
 def test_no_vpc_permissions_without_a_network(plans: dict[str, Plan]) -> None:
-    policy = json.loads(plans["dev"].get("aws:iam/rolePolicy:RolePolicy", "recsys-dev-execution-policy").inputs["policy"])
+    policy = json.loads(
+        plans["dev"].get("aws:iam/rolePolicy:RolePolicy", "recsys-dev-execution-policy").inputs["policy"]
+    )
     assert not [s for s in policy["Statement"] if s["Sid"].startswith("Vpc")]
 
 
@@ -137,7 +144,9 @@ def test_dev_has_no_vpc_config(plans: dict[str, Plan]) -> None:
 def test_endpoint_config_has_weighted_variants(plans: dict[str, Plan]) -> None:
     config = plans["prod"].get(CONFIG, "recsys-prod-ranker-config")
     variants = config.inputs["productionVariants"]
-    assert [(v["variantName"], v["instanceType"], v["initialInstanceCount"], v["initialVariantWeight"]) for v in variants] == [
+    assert [
+        (v["variantName"], v["instanceType"], v["initialInstanceCount"], v["initialVariantWeight"]) for v in variants
+    ] == [
         ("champion", "ml.g5.xlarge", 2, 90),
         ("challenger", "ml.c6i.xlarge", 1, 10),
     ]
