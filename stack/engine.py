@@ -8,6 +8,7 @@ Data sources answer with clearly fake but well-formed values (see `FAKE_ACCOUNT_
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 from collections.abc import Callable, Mapping
@@ -16,6 +17,8 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime import resource as runtime_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -171,6 +174,10 @@ def run_offline(
     `program` returns the stack outputs. They are resolved here rather than through
     `pulumi.export`, because mocks never register the root stack's outputs.
     """
+    # The SDK walks and formats the whole Python stack for every resource, so that the engine can
+    # point error messages at source lines: about a third of a large plan's time. Nothing reads
+    # those positions offline, so the plan skips them.
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
     monitor = _CapturingMonitor(_OfflineProvider(region))
     # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
     settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -182,7 +189,17 @@ def run_offline(
         for name in sorted(outputs):
             resolved_outputs[name] = await _output_value(outputs[name])
 
-    _sync_await(run_pulumi_func(body))
+    # The SDK allocates many short-lived objects per resource, and the collector's repeated full
+    # passes over everything imported cost ~30% of a large plan. Freezing what exists and
+    # collecting less often keeps memory flat enough (about +10%) for a much faster plan.
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        _sync_await(run_pulumi_func(body))
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
     ordered = [resource for _, resource in sorted(monitor.registrations, key=lambda pair: pair[0])]
     return Plan(project, stack, _tree_order(ordered), resolved_outputs)
 

@@ -180,3 +180,23 @@ def test_endpoint_has_a_fixed_name_and_depends_on_its_config(plans: dict[str, Pl
     component = plan.get("mlstack:serving:ModelEndpoint", "recsys-prod-ranker")
     assert endpoint.parent == component.urn
     assert plan.outputs["endpoint_ranker"] == "recsys-prod-ranker"
+
+
+def test_large_model_container_reads_uncompressed_weights_from_a_prefix(write_blueprint: WriteBlueprint) -> None:
+    text = BASE.replace(
+        "        image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:13\n"
+        "        model_data: s3://recsys-artifacts/ranker/v13/model.tar.gz",
+        "        container: djl-lmi\n        model_data: s3://recsys-artifacts/llm/assistant-8b/",
+    ).replace("instance_type: ml.c6i.xlarge", "instance_type: ml.g6.12xlarge")
+    _, plan = plan_file(write_blueprint(text), "dev")
+    container = plan.get(MODEL, "recsys-dev-ranker-model-challenger").inputs["primaryContainer"]
+    assert "modelDataUrl" not in container
+    assert container["modelDataSource"] == {
+        "s3DataSources": [
+            {"compressionType": "None", "s3DataType": "S3Prefix", "s3Uri": "s3://recsys-artifacts/llm/assistant-8b/"}
+        ]
+    }
+    assert container["image"].startswith("763104351884.dkr.ecr.eu-west-1.amazonaws.com/djl-inference:")
+    policy = json.loads(plan.get("aws:iam/rolePolicy:RolePolicy", "recsys-dev-execution-policy").inputs["policy"])
+    reads = next(s for s in policy["Statement"] if s["Sid"] == "ModelArtifactsRead")
+    assert "arn:aws:s3:::recsys-artifacts/llm/assistant-8b/*" in reads["Resource"]
