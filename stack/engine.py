@@ -177,6 +177,7 @@ def run_offline(
     # The SDK walks and formats the whole Python stack for every resource, so that the engine can
     # point error messages at source lines: about a third of a large plan's time. Nothing reads
     # those positions offline, so the plan skips them.
+    capture_stack_trace = runtime_resource._get_stack_trace
     runtime_resource._get_stack_trace = source_pb2.StackTrace
     monitor = _CapturingMonitor(_OfflineProvider(region))
     # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
@@ -200,6 +201,7 @@ def run_offline(
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+        runtime_resource._get_stack_trace = capture_stack_trace
     ordered = [resource for _, resource in sorted(monitor.registrations, key=lambda pair: pair[0])]
     return Plan(project, stack, _tree_order(ordered), resolved_outputs)
 
