@@ -38,7 +38,7 @@ def test_captures_parents_dependencies_and_plain_values() -> None:
     assert plan.outputs == {"account": FAKE_ACCOUNT_ID, "bucket": "named-bucket", "key": UNKNOWN_TEXT}
     names = [r.name for r in plan.resources]
     # Parents come before their children, siblings in URN order.
-    assert names == ["later-policy", "secret-policy", "group", "bucket", "key"]
+    assert names == ["later-policy", "secret-policy", "group", "key", "bucket"]
 
 
 def test_partition_follows_the_region() -> None:
