@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from blueprints.schema import Blueprint, Endpoint, Model
-from components import images, instances
+from components import images, instances, sizing
 from components.naming import MAX_SAGEMAKER_NAME, endpoint_resource_name
 
-Finding = tuple[tuple[str | int, ...], str]
+Path = tuple[str | int, ...]
+Finding = tuple[Path, str]
 
 
 def check(blueprint: Blueprint) -> list[Finding]:
@@ -36,7 +38,7 @@ def _duplicates(names: list[str], path: tuple[str | int, ...], what: str) -> lis
     return findings
 
 
-def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: tuple[str | int, ...]) -> Iterator[Finding]:
+def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[Finding]:
     longest_env = max(blueprint.environments, key=len, default="")
     resource_name = endpoint_resource_name(blueprint.blueprint, longest_env, endpoint.name)
     if len(resource_name) > MAX_SAGEMAKER_NAME:
@@ -47,21 +49,264 @@ def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: tuple[str | int, .
         )
     for model_name, model in endpoint.models.items():
         yield from _model(blueprint, model, (*path, "models", model_name))
-    yield from _duplicates([v.name for v in endpoint.variants], (*path, "variants"), "variant")
+    yield from _duplicates(
+        [v.name for v in endpoint.variants] + ([endpoint.shadow.name] if endpoint.shadow else []),
+        (*path, "variants"),
+        "variant",
+    )
     for index, variant in enumerate(endpoint.variants):
         variant_path = (*path, "variants", index)
-        if variant.model not in endpoint.models:
-            yield (
-                (*variant_path, "model"),
-                f"variant names model {variant.model!r}, which is not in this endpoint's models "
-                f"({', '.join(sorted(endpoint.models))})",
-            )
+        yield from _model_reference(endpoint, variant.model, (*variant_path, "model"), "variant")
         if not variant.weight > 0:
             yield ((*variant_path, "weight"), f"weight must be positive, got {variant.weight:g}")
+    for host in _hosts(endpoint, path):
+        yield from _host(blueprint, endpoint, host)
+    if endpoint.fallback:
+        yield from _model_reference(endpoint, endpoint.fallback.model, (*path, "fallback", "model"), "fallback")
+    if endpoint.serverless:
+        yield from _serverless(endpoint, path)
+    elif not endpoint.variants:
+        yield ((*path, "variants"), "an endpoint needs at least one variant, or `serverless`")
+    if endpoint.shadow:
+        yield from _shadow(endpoint, path)
+    if endpoint.rollout:
+        yield from _rollout(endpoint, path)
+    if endpoint.autoscaling:
+        yield from _autoscaling(endpoint, path)
+
+
+@dataclass(frozen=True)
+class _Host:
+    """A production or shadow variant: something that runs a model on instances."""
+
+    path: Path
+    kind: str
+    name: str
+    model: str
+    instance_type: str
+    instances: int
+
+
+def _hosts(endpoint: Endpoint, path: Path) -> list[_Host]:
+    hosts = [
+        _Host((*path, "variants", index), "variant", v.name, v.model, v.instance_type, v.instances)
+        for index, v in enumerate(endpoint.variants)
+    ]
+    if endpoint.shadow:
+        shadow = endpoint.shadow
+        hosts.append(
+            _Host((*path, "shadow"), "shadow", shadow.name, shadow.model, shadow.instance_type, shadow.instances)
+        )
+    return hosts
+
+
+def _model_reference(endpoint: Endpoint, model: str, path: Path, what: str) -> Iterator[Finding]:
+    if model not in endpoint.models:
+        yield (
+            path,
+            f"{what} names model {model!r}, which is not in this endpoint's models "
+            f"({', '.join(sorted(endpoint.models))})",
+        )
+
+
+def _host(blueprint: Blueprint, endpoint: Endpoint, host: _Host) -> Iterator[Finding]:
+    try:
+        instance = instances.lookup(host.instance_type, purpose="endpoint")
+    except instances.UnknownInstanceType as error:
+        yield ((*host.path, "instance_type"), str(error))
+        return
+    model = endpoint.models.get(host.model)
+    if model is None:
+        return
+    if model.container is not None and not instance.has_gpu:
+        yield (
+            (*host.path, "instance_type"),
+            f"{host.kind} {host.name} serves the {model.container} container, which needs GPUs; "
+            f"{instance.name} has none",
+        )
+        return
+    if model.tensor_parallel_degree is not None:
+        problem = sizing.tensor_parallel_problem(instance, model.tensor_parallel_degree)
+        if problem:
+            yield ((*host.path, "instance_type"), f"{host.kind} {host.name} serves model {host.model}: {problem}")
+    if model.parameters_billions is not None and model.dtype is not None:
+        weights = sizing.weights_gib(model.parameters_billions, model.dtype)
+        if not sizing.fits(instance, weights):
+            yield ((*host.path, "instance_type"), _does_not_fit(blueprint, host, model, instance, weights))
+
+
+def _does_not_fit(
+    blueprint: Blueprint, host: _Host, model: Model, instance: instances.InstanceType, weights: float
+) -> str:
+    message = (
+        f"{host.kind} {host.name}: the {model.dtype} weights of model {host.model} "
+        f"({model.parameters_billions:g}B parameters) take {weights:.1f} GiB, but {instance.name} has "
+        f"{instance.gpu_memory_gib:g} GiB of GPU memory, {sizing.usable_gpu_gib(instance):.1f} GiB usable "
+        f"with {100 - 100 * sizing.GPU_MEMORY_HEADROOM:.0f}% headroom for the KV cache"
+    )
+    fit = sizing.cheapest_fit(
+        weights, blueprint.region or "us-east-1", tensor_parallel_degree=model.tensor_parallel_degree
+    )
+    if fit is None:
+        return message + "; no single SageMaker instance type holds it: quantize (dtype) or shard across endpoints"
+    return (
+        message + f"; the cheapest type that fits is {fit.instance.name} ({fit.instance.gpus} GPUs, "
+        f"{fit.instance.gpu_memory_gib:g} GiB, ${fit.price.usd_per_hour:.2f}/h {fit.price.provenance})"
+    )
+
+
+def _serverless(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
+    serverless = endpoint.serverless
+    assert serverless is not None
+    not_supported = {
+        "variants": bool(endpoint.variants),
+        "shadow": endpoint.shadow is not None,
+        "data_capture": endpoint.data_capture is not None,
+        "autoscaling": endpoint.autoscaling is not None,
+        "rollout": endpoint.rollout is not None,
+        "routing": endpoint.routing is not None,
+    }
+    reasons = {
+        "variants": "it serves its one model without instances or variants",
+        "shadow": "SageMaker does not support shadow variants on serverless endpoints",
+        "data_capture": "SageMaker cannot capture data on serverless endpoints",
+        "autoscaling": "serverless endpoints scale by themselves up to max_concurrency",
+        "rollout": "deployment guardrails do not support serverless endpoints",
+        "routing": "routing strategies apply to instance-based variants only",
+    }
+    for field, present in not_supported.items():
+        if present:
+            yield ((*path, field), f"a serverless endpoint cannot have `{field}`: {reasons[field]}")
+    served = serverless_models(endpoint)
+    if len(served) != 1:
+        yield (
+            (*path, "models"),
+            f"a serverless endpoint serves exactly one model (besides its fallback); it has {len(served)}: "
+            f"{', '.join(served)}",
+        )
+    for key in served:
+        if endpoint.models[key].container is not None:
+            yield (
+                (*path, "models", key, "container"),
+                "large-model containers need GPUs, and serverless endpoints have none",
+            )
+    if serverless.provisioned_concurrency and serverless.provisioned_concurrency > serverless.max_concurrency:
+        yield (
+            (*path, "serverless", "provisioned_concurrency"),
+            f"provisioned_concurrency {serverless.provisioned_concurrency} exceeds max_concurrency "
+            f"{serverless.max_concurrency}",
+        )
+
+
+def serverless_models(endpoint: Endpoint) -> list[str]:
+    """The models a serverless endpoint serves: all but a separate fallback."""
+    fallback = endpoint.fallback.model if endpoint.fallback else None
+    served = [key for key in endpoint.models if key != fallback]
+    return served or ([fallback] if fallback in endpoint.models else [])
+
+
+def _shadow(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
+    shadow = endpoint.shadow
+    assert shadow is not None
+    yield from _model_reference(endpoint, shadow.model, (*path, "shadow", "model"), "shadow")
+    if shadow.instance_type.startswith("ml.inf1."):
+        yield ((*path, "shadow", "instance_type"), "SageMaker shadow variants do not support Inf1 instances")
+    if len(endpoint.variants) != 1 and not endpoint.serverless:
+        yield (
+            (*path, "shadow"),
+            f"a shadow variant needs exactly one production variant beside it; this endpoint has "
+            f"{len(endpoint.variants)} ({', '.join(v.name for v in endpoint.variants) or 'none'})",
+        )
+
+
+_ROLLOUT_FIELDS = {"canary": "canary_percent", "linear": "step_percent", "rolling": "step_percent"}
+# TrafficRoutingConfig / RollingUpdatePolicy limits, as shares of a variant's capacity (botocore
+# SageMaker model: CanarySize <= 50%, LinearStepSize 10-50%, MaximumBatchSize 5-50%).
+_STEP_LIMITS = {"canary": (1, 50), "linear": (10, 50), "rolling": (5, 50)}
+# AutoRollbackConfig.Alarms holds at most 10 alarms (botocore AlarmList max).
+MAX_ROLLBACK_ALARMS = 10
+
+
+def _rollout(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
+    rollout = endpoint.rollout
+    assert rollout is not None
+    here = (*path, "rollout")
+    needed = _ROLLOUT_FIELDS.get(rollout.strategy)
+    for field in ("canary_percent", "step_percent"):
+        value = getattr(rollout, field)
+        if field == needed and value is None:
+            yield (here, f"strategy {rollout.strategy} needs `{field}`")
+        elif field != needed and value is not None:
+            users = ", ".join(s for s, f in _ROLLOUT_FIELDS.items() if f == field)
+            yield ((*here, field), f"`{field}` does not apply to strategy {rollout.strategy} (it is for {users})")
+        elif value is not None:
+            low, high = _STEP_LIMITS[rollout.strategy]
+            if not low <= value <= high:
+                yield (
+                    (*here, field),
+                    f"{rollout.strategy} steps must be {low}-{high}% of a variant's capacity; got {value}%",
+                )
+    if rollout.strategy == "rolling" and len(endpoint.variants) > 1:
+        yield (
+            here,
+            f"SageMaker does not support rolling deployments of multi-variant endpoints (this one has "
+            f"{len(endpoint.variants)}); use canary, linear or all-at-once",
+        )
+    for host in _hosts(endpoint, path):
+        if host.instance_type.startswith("ml.inf1."):
+            yield (
+                (*host.path, "instance_type"),
+                f"deployment guardrails do not support Inf1 instances ({host.instance_type}): SageMaker would "
+                "silently fall back to all-at-once without baking; drop `rollout` or use Inf2",
+            )
+    if endpoint.alarms:
+        count = (len(endpoint.variants) if endpoint.alarms.p99_latency_ms else 0) + (
+            1 if endpoint.alarms.error_rate else 0
+        )
+        if count > MAX_ROLLBACK_ALARMS:
+            yield (
+                (*path, "alarms"),
+                f"this endpoint would have {count} rollback alarms (a latency alarm per variant plus the error "
+                f"rate); SageMaker allows {MAX_ROLLBACK_ALARMS}",
+            )
+
+
+def _autoscaling(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
+    scaling = endpoint.autoscaling
+    assert scaling is not None
+    here = (*path, "autoscaling")
+    if scaling.min > scaling.max:
+        yield ((*here, "min"), f"min {scaling.min} is above max {scaling.max}")
+    targets = [t for t in ("target_invocations_per_instance", "target_gpu_utilization") if getattr(scaling, t)]
+    if len(targets) != 1:
+        yield (
+            here,
+            "autoscaling needs exactly one target: target_invocations_per_instance or target_gpu_utilization"
+            + (f"; got {' and '.join(targets)}" if targets else ""),
+        )
+    for index, variant in enumerate(endpoint.variants):
+        variant_path = (*path, "variants", index)
         try:
-            instances.lookup(variant.instance_type, purpose="endpoint")
-        except instances.UnknownInstanceType as error:
-            yield ((*variant_path, "instance_type"), str(error))
+            instance = instances.lookup(variant.instance_type)
+        except instances.UnknownInstanceType:
+            continue  # reported by the variant's own check
+        if instance.burstable:
+            yield (
+                (*variant_path, "instance_type"),
+                f"variant {variant.name}: Application Auto Scaling does not support burstable instances "
+                f"({instance.name}); choose a non-burstable type or drop autoscaling",
+            )
+        if scaling.target_gpu_utilization and not instance.has_gpu:
+            yield (
+                (*here, "target_gpu_utilization"),
+                f"variant {variant.name} runs on {instance.name}, which has no GPUs to measure",
+            )
+        if variant.instances > scaling.max:
+            yield (
+                (*variant_path, "instances"),
+                f"variant {variant.name} starts with {variant.instances} instances, "
+                f"above autoscaling max {scaling.max}",
+            )
 
 
 def _model(blueprint: Blueprint, model: Model, path: tuple[str | int, ...]) -> Iterator[Finding]:
@@ -100,6 +345,10 @@ def _model(blueprint: Blueprint, model: Model, path: tuple[str | int, ...]) -> I
                     images.framework_image(model.framework, model.framework_version, blueprint.region, gpu=False)
                 except images.UnsupportedImage:
                     yield ((*path, "framework_version"), str(gpu_error))
+    if (model.parameters_billions is None) != (model.dtype is None):
+        yield (path, "parameters_billions and dtype go together: give both to size GPU memory, or neither")
+    if model.tensor_parallel_degree is not None and sources != ["container"]:
+        yield ((*path, "tensor_parallel_degree"), "tensor_parallel_degree applies to large-model `container` models")
     if sources == ["container"] and model.container not in images.CONTAINERS:
         yield (
             (*path, "container"),

@@ -8,7 +8,7 @@ are found in one pass and reported together.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -79,6 +79,15 @@ class Model(Strict):
         json_schema_extra={"enum": list(CONTAINERS)},
     )
     model_data: S3Uri = Field(description="S3 URI of model.tar.gz, or an S3 prefix of uncompressed weights.")
+    parameters_billions: Annotated[float, Field(gt=0, le=10_000)] | None = Field(
+        default=None, description="Model size in billions of parameters; sizes GPU memory for large models."
+    )
+    dtype: Literal["fp32", "fp16", "bf16", "fp8", "int8", "int4"] | None = Field(
+        default=None, description="Precision the weights are served in."
+    )
+    tensor_parallel_degree: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        default=None, description="GPUs one copy of the model is sharded over; must divide the instance's GPUs."
+    )
 
 
 class Variant(Strict):
@@ -91,12 +100,105 @@ class Variant(Strict):
     weight: float = Field(default=1.0, description="Relative traffic weight; shares are weight / sum.")
 
 
+Percent = Annotated[float, Field(gt=0, le=100)]
+
+
+class Shadow(Strict):
+    """A shadow variant: gets a copy of live traffic; its answers are logged, never returned."""
+
+    name: Name
+    model: str = Field(description="Key of the model in this endpoint's `models`.")
+    instance_type: str
+    instances: Annotated[int, Field(ge=1)] = 1
+    sample_percent: Percent = Field(description="Share of live requests copied to the shadow.")
+
+
+class Fallback(Strict):
+    """A known-good model kept deployed (as a SageMaker Model) for day-2 rollback."""
+
+    model: str = Field(description="Key of the model in this endpoint's `models`.")
+
+
+class Rollout(Strict):
+    """How a changed endpoint shifts traffic to the new fleet, with automatic rollback on its alarms."""
+
+    strategy: Literal["all-at-once", "canary", "linear", "rolling"]
+    canary_percent: Annotated[int, Field(ge=1, le=99)] | None = Field(
+        default=None, description="canary: share of capacity that takes traffic first."
+    )
+    step_percent: Annotated[int, Field(ge=1, le=99)] | None = Field(
+        default=None, description="linear: share of capacity shifted per step; rolling: share replaced per batch."
+    )
+    bake_minutes: Annotated[int, Field(ge=0, le=60)] = Field(
+        default=10, description="Minutes to watch the alarms after each step before going on."
+    )
+
+
+class Alarms(Strict):
+    """CloudWatch alarms on the endpoint; they also roll a rollout back."""
+
+    p99_latency_ms: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="Alarm when p99 model latency exceeds this many milliseconds."
+    )
+    error_rate: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        default=None, description="Alarm when 5xx errors / invocations exceeds this fraction."
+    )
+
+
+class Autoscaling(Strict):
+    """Instance count bounds for each variant, and the target-tracking metric."""
+
+    min: Annotated[int, Field(ge=1)]
+    max: Annotated[int, Field(ge=1)]
+    target_invocations_per_instance: Annotated[int, Field(ge=1)] | None = None
+    target_gpu_utilization: Annotated[float, Field(gt=0, le=100)] | None = Field(
+        default=None, description="Average GPU utilisation in percent of all the instance's GPUs."
+    )
+    # AWS's own example: scale in slowly (a lull is often brief), scale out sooner; new SageMaker
+    # instances take minutes to serve, so a shorter scale-out cooldown would stack launches.
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 600
+    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+
+
+class Serverless(Strict):
+    """Serverless inference: pay per request, no instances."""
+
+    memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144]
+    max_concurrency: Annotated[int, Field(ge=1, le=200)]
+    provisioned_concurrency: Annotated[int, Field(ge=1, le=200)] | None = None
+
+
+class Routing(Strict):
+    """How SageMaker picks an instance for each request."""
+
+    strategy: Literal["least-outstanding-requests", "random"] = "random"
+    sticky_sessions: bool = Field(
+        default=False, description="Route a client's session to the same instance (stateful sessions)."
+    )
+
+
+class DataCapture(Strict):
+    """Capture requests and responses to the artifact bucket, KMS-encrypted."""
+
+    sample_percent: Annotated[int, Field(ge=1, le=100)]
+
+
 class Endpoint(Strict):
-    """A SageMaker real-time endpoint."""
+    """A SageMaker real-time or serverless endpoint."""
 
     name: Name
     models: Annotated[dict[str, Model], Field(min_length=1)]
-    variants: Annotated[list[Variant], Field(min_length=1)]
+    # CreateEndpointConfig accepts at most 10 production variants (ProductionVariantList max).
+    variants: Annotated[list[Variant], Field(max_length=10)] = Field(default_factory=list)
+    shadow: Shadow | None = None
+    fallback: Fallback | None = None
+    rollout: Rollout | None = None
+    alarms: Alarms | None = None
+    autoscaling: Autoscaling | None = None
+    serverless: Serverless | None = None
+    routing: Routing | None = None
+    data_capture: DataCapture | None = None
 
 
 class Blueprint(Strict):

@@ -1,14 +1,33 @@
-"""ModelEndpoint: SageMaker models, an endpoint configuration with weighted variants, the endpoint."""
+"""ModelEndpoint: SageMaker models, an endpoint configuration and the endpoint, with guardrails.
+
+Covers weighted A/B variants, a shadow variant, serverless, data capture, routing, deployment
+guardrails (blue/green canary/linear/all-at-once or rolling) with alarm-driven rollback,
+CloudWatch alarms and Application Auto Scaling.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from components import instances
+from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
+from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
+
+RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
+RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
+
+STICKY_SESSIONS_TAG = "mlstack-stateful-sessions"
+# DeploymentConfig MaximumExecutionTimeoutInSeconds must lie in 600-14400.
+MIN_ROLLOUT_TIMEOUT_SECONDS = 600
+MAX_ROLLOUT_TIMEOUT_SECONDS = 14400
+# Time one step of a rollout may take to provision instances and pass health checks.
+ROLLOUT_STEP_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -21,11 +40,13 @@ class ContainerArgs:
     """S3 URI of model.tar.gz, or an S3 prefix ending in `/` of uncompressed weights."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """Environment variables of the container."""
+    startup_timeout_seconds: int | None = None
+    """Download and health-check timeout for variants serving it; None keeps SageMaker's default."""
 
 
 @dataclass(frozen=True)
 class VariantArgs:
-    """A production variant."""
+    """A production variant on instances."""
 
     name: str
     """Variant name, unique within the endpoint."""
@@ -37,6 +58,50 @@ class VariantArgs:
     """Instances at creation."""
     weight: float
     """Relative traffic weight."""
+    routing_strategy: RoutingStrategy | None = None
+    """How requests pick an instance; None keeps SageMaker's default (random)."""
+
+
+@dataclass(frozen=True)
+class ShadowArgs:
+    """A shadow variant that receives a copy of live traffic and whose answers are discarded."""
+
+    name: str
+    model: str
+    instance_type: str
+    instance_count: int
+    sample_percent: float
+    """Share of the production variant's requests copied to the shadow."""
+
+
+@dataclass(frozen=True)
+class ServerlessArgs:
+    """Serverless capacity for the endpoint's one model."""
+
+    model: str
+    memory_mb: int
+    max_concurrency: int
+    provisioned_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class DataCaptureArgs:
+    """Request/response capture."""
+
+    sample_percent: int
+    destination_s3_uri: pulumi.Input[str]
+    """s3://bucket/prefix the captures go to (encrypted with the endpoint's key)."""
+
+
+@dataclass(frozen=True)
+class RolloutArgs:
+    """Deployment guardrails for updates of the endpoint."""
+
+    strategy: RolloutStrategy
+    step_percent: int | None
+    """Canary size, linear step or rolling batch, in percent of capacity."""
+    bake_seconds: int
+    """Watch the alarms this long after each step."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +120,30 @@ class ModelEndpointArgs:
     """Physical SageMaker endpoint name; fixed so clients can invoke it without a lookup."""
     models: Mapping[str, ContainerArgs]
     """Models by key; each becomes a SageMaker Model."""
-    variants: Sequence[VariantArgs]
-    """Production variants, each serving one of `models`."""
     execution_role_arn: pulumi.Input[str]
     """Role SageMaker assumes to pull images and read model data."""
     kms_key_arn: pulumi.Input[str]
-    """Key for the instances' storage volumes (where the instance type allows one)."""
+    """Key for storage volumes (where the instance type allows one) and captured data."""
     tags: Mapping[str, str]
     """Tags the platform owns; merged last."""
+    variants: Sequence[VariantArgs] = ()
+    """Production variants on instances; empty for a serverless endpoint."""
+    serverless: ServerlessArgs | None = None
+    """Serverless capacity instead of variants."""
+    shadow: ShadowArgs | None = None
+    """A shadow variant beside the one production variant."""
+    data_capture: DataCaptureArgs | None = None
+    """Capture requests and responses."""
+    rollout: RolloutArgs | None = None
+    """Deployment guardrails; None updates all at once without guardrails."""
+    alarms: AlarmThresholds | None = None
+    """CloudWatch alarms; they also roll back a guarded rollout."""
+    scaling: ScalingArgs | None = None
+    """Application Auto Scaling for each production variant."""
+    fallback_model: str | None = None
+    """Key of a known-good model kept deployed for rollback."""
+    sticky_sessions: bool = False
+    """Clients use SageMaker stateful sessions; recorded as a tag (the feature is request-time only)."""
     vpc: VpcArgs | None = None
     """Run the containers in these subnets; None keeps them out of any VPC."""
     network_isolation: bool = True
@@ -72,12 +153,15 @@ class ModelEndpointArgs:
 
 
 class ModelEndpoint(pulumi.ComponentResource):
-    """A real-time SageMaker endpoint with one or more weighted production variants."""
+    """A SageMaker endpoint: real-time with weighted variants (and shadow), or serverless."""
 
     endpoint_name: pulumi.Output[str]
     endpoint_arn: pulumi.Output[str]
     endpoint_config_name: pulumi.Output[str]
     model_names: dict[str, pulumi.Output[str]]
+    fallback_model_name: pulumi.Output[str] | None
+    alarm_names: list[str]
+    alarm_arns: list[pulumi.Output[str]]
 
     def __init__(self, name: str, args: ModelEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:serving:ModelEndpoint", name, None, opts)
@@ -89,10 +173,12 @@ class ModelEndpoint(pulumi.ComponentResource):
                 f"{name}-model-{key}",
                 execution_role_arn=args.execution_role_arn,
                 primary_container=_container(spec),
-                enable_network_isolation=args.network_isolation,
+                # Serverless inference supports neither VPC configuration nor network isolation:
+                # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
+                enable_network_isolation=args.network_isolation and args.serverless is None,
                 vpc_config=(
                     {"subnets": list(args.vpc.subnet_ids), "security_group_ids": list(args.vpc.security_group_ids)}
-                    if args.vpc
+                    if args.vpc and args.serverless is None
                     else None
                 ),
                 tags=tags,
@@ -103,40 +189,68 @@ class ModelEndpoint(pulumi.ComponentResource):
 
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            production_variants=[
-                {
-                    "variant_name": variant.name,
-                    "model_name": models[variant.model].name,
-                    "instance_type": variant.instance_type,
-                    "initial_instance_count": variant.instance_count,
-                    "initial_variant_weight": variant.weight,
-                }
-                for variant in args.variants
-            ],
-            kms_key_arn=args.kms_key_arn if _volume_key_allowed(args.variants) else None,
+            production_variants=_production_variants(args, models),
+            shadow_production_variants=_shadow_variants(args, models),
+            data_capture_config=_data_capture(args),
+            kms_key_arn=args.kms_key_arn if _volume_key_allowed(args) else None,
             tags=tags,
             # No fixed name: a changed configuration gets a new auto-generated name, so the endpoint
             # switches over to it before Pulumi deletes the old one (create-before-delete).
             opts=child,
         )
+
+        alarms = (
+            create_endpoint_alarms(
+                name,
+                endpoint_name=args.endpoint_name,
+                variants=[v.name for v in args.variants] or ([args.serverless.model] if args.serverless else []),
+                thresholds=args.alarms,
+                tags=tags,
+                opts=child,
+            )
+            if args.alarms
+            else {}
+        )
         endpoint = aws.sagemaker.Endpoint(
             f"{name}-endpoint",
             name=args.endpoint_name,
             endpoint_config_name=config.name,
-            tags=tags,
-            opts=child,
+            deployment_config=_deployment_config(args.rollout, list(alarms)),
+            # Stateful sessions need no endpoint setting: clients send X-Amzn-SageMaker-Session-Id
+            # (NEW_SESSION, then the id the container returns) and SageMaker pins them to one
+            # instance. The tag tells clients and day-2 tooling the container expects that.
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/stateful-sessions.html
+            tags={**({STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}), **tags},
+            # The rollback alarms must exist before a guarded update can refer to them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(alarms.values())),
         )
+        if args.scaling and args.variants:
+            create_variant_scaling(
+                name,
+                endpoint_name=args.endpoint_name,
+                variants=[
+                    ScaledVariant(v.name, v.instance_count, instances.lookup(v.instance_type).gpus)
+                    for v in args.variants
+                ],
+                scaling=args.scaling,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[endpoint]),
+            )
 
         self.endpoint_name = endpoint.name
         self.endpoint_arn = endpoint.arn
         self.endpoint_config_name = config.name
         self.model_names = {key: model.name for key, model in models.items()}
+        self.fallback_model_name = models[args.fallback_model].name if args.fallback_model else None
+        self.alarm_names = list(alarms)
+        self.alarm_arns = [alarm.arn for alarm in alarms.values()]
         self.register_outputs(
             {
                 "endpoint_name": self.endpoint_name,
                 "endpoint_arn": self.endpoint_arn,
                 "endpoint_config_name": self.endpoint_config_name,
                 "model_names": self.model_names,
+                "fallback_model_name": self.fallback_model_name,
+                "alarm_arns": self.alarm_arns,
             }
         )
 
@@ -155,8 +269,139 @@ def _container(spec: ContainerArgs) -> aws.sagemaker.ModelPrimaryContainerArgsDi
     return container
 
 
-def _volume_key_allowed(variants: Sequence[VariantArgs]) -> bool:
+def _production_variants(
+    args: ModelEndpointArgs, models: Mapping[str, aws.sagemaker.Model]
+) -> list[aws.sagemaker.EndpointConfigurationProductionVariantArgsDict]:
+    if args.serverless:
+        serverless = args.serverless
+        config: aws.sagemaker.EndpointConfigurationProductionVariantServerlessConfigArgsDict = {
+            "memory_size_in_mb": serverless.memory_mb,
+            "max_concurrency": serverless.max_concurrency,
+        }
+        if serverless.provisioned_concurrency:
+            config["provisioned_concurrency"] = serverless.provisioned_concurrency
+        return [
+            {"variant_name": serverless.model, "model_name": models[serverless.model].name, "serverless_config": config}
+        ]
+    variants: list[aws.sagemaker.EndpointConfigurationProductionVariantArgsDict] = []
+    for variant in args.variants:
+        entry: aws.sagemaker.EndpointConfigurationProductionVariantArgsDict = {
+            "variant_name": variant.name,
+            "model_name": models[variant.model].name,
+            "instance_type": variant.instance_type,
+            "initial_instance_count": variant.instance_count,
+            "initial_variant_weight": variant.weight,
+        }
+        if variant.routing_strategy:
+            entry["routing_configs"] = [{"routing_strategy": variant.routing_strategy}]
+        _large_model_timeouts(entry, args.models[variant.model])
+        variants.append(entry)
+    return variants
+
+
+def _large_model_timeouts(
+    entry: aws.sagemaker.EndpointConfigurationProductionVariantArgsDict, spec: ContainerArgs
+) -> None:
+    if spec.startup_timeout_seconds:
+        entry["container_startup_health_check_timeout_in_seconds"] = spec.startup_timeout_seconds
+        entry["model_data_download_timeout_in_seconds"] = spec.startup_timeout_seconds
+
+
+def _shadow_variants(
+    args: ModelEndpointArgs, models: Mapping[str, aws.sagemaker.Model]
+) -> list[aws.sagemaker.EndpointConfigurationShadowProductionVariantArgsDict] | None:
+    if not args.shadow:
+        return None
+    shadow = args.shadow
+    # The production variant answers every request; the shadow gets copies in the ratio of its
+    # weight to the production variant's. AWS documents weights 1/1 as "copy everything"
+    # (https://docs.aws.amazon.com/sagemaker/latest/dg/model-shadow-deployment.html) but states no
+    # formula for other ratios; InferenceExperiment's SamplingPercentage is the documented knob.
+    production_weight = args.variants[0].weight
+    entry: aws.sagemaker.EndpointConfigurationShadowProductionVariantArgsDict = {
+        "variant_name": shadow.name,
+        "model_name": models[shadow.model].name,
+        "instance_type": shadow.instance_type,
+        "initial_instance_count": shadow.instance_count,
+        "initial_variant_weight": production_weight * shadow.sample_percent / 100,
+    }
+    spec = args.models[shadow.model]
+    if spec.startup_timeout_seconds:
+        entry["container_startup_health_check_timeout_in_seconds"] = spec.startup_timeout_seconds
+        entry["model_data_download_timeout_in_seconds"] = spec.startup_timeout_seconds
+    return [entry]
+
+
+def _data_capture(args: ModelEndpointArgs) -> aws.sagemaker.EndpointConfigurationDataCaptureConfigArgsDict | None:
+    if not args.data_capture:
+        return None
+    return {
+        "enable_capture": True,
+        "initial_sampling_percentage": args.data_capture.sample_percent,
+        "destination_s3_uri": args.data_capture.destination_s3_uri,
+        "kms_key_id": args.kms_key_arn,
+        "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
+        "capture_content_type_header": {
+            "json_content_types": ["application/json", "application/jsonlines"],
+            "csv_content_types": ["text/csv"],
+        },
+    }
+
+
+def _volume_key_allowed(args: ModelEndpointArgs) -> bool:
+    if args.serverless:
+        # Serverless endpoints have no storage volume to encrypt; CreateEndpointConfig rejects the key.
+        return False
     # CreateEndpointConfig fails if KmsKeyId is set and any variant uses an instance type with
     # local NVMe storage, which the instance hardware-encrypts itself:
     # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html#sagemaker-CreateEndpointConfig-request-KmsKeyId
-    return not any(instances.lookup(v.instance_type).local_storage for v in variants)
+    instance_types = [v.instance_type for v in args.variants] + ([args.shadow.instance_type] if args.shadow else [])
+    return not any(instances.lookup(t).local_storage for t in instance_types)
+
+
+def rollout_steps(rollout: RolloutArgs) -> int:
+    """How many traffic shifts (or batches) a rollout makes."""
+    if rollout.strategy == "all-at-once":
+        return 1
+    if rollout.strategy == "canary":
+        return 2
+    return math.ceil(100 / (rollout.step_percent or 100))
+
+
+def _deployment_config(
+    rollout: RolloutArgs | None, alarm_names: Sequence[str]
+) -> aws.sagemaker.EndpointDeploymentConfigArgsDict | None:
+    if rollout is None:
+        return None
+    steps = rollout_steps(rollout)
+    timeout = min(
+        MAX_ROLLOUT_TIMEOUT_SECONDS,
+        max(MIN_ROLLOUT_TIMEOUT_SECONDS, steps * (rollout.bake_seconds + ROLLOUT_STEP_SECONDS)),
+    )
+    config: aws.sagemaker.EndpointDeploymentConfigArgsDict = {}
+    if rollout.strategy == "rolling":
+        config["rolling_update_policy"] = {
+            "maximum_batch_size": {"type": "CAPACITY_PERCENT", "value": rollout.step_percent or 100},
+            "wait_interval_in_seconds": rollout.bake_seconds,
+            "maximum_execution_timeout_in_seconds": timeout,
+            # On rollback, restore the old fleet in one go: it is the known-good one.
+            "rollback_maximum_batch_size": {"type": "CAPACITY_PERCENT", "value": 100},
+        }
+    else:
+        routing: aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgsDict = {
+            "type": rollout.strategy.upper().replace("-", "_"),
+            "wait_interval_in_seconds": rollout.bake_seconds,
+        }
+        if rollout.strategy == "canary":
+            routing["canary_size"] = {"type": "CAPACITY_PERCENT", "value": rollout.step_percent or 10}
+        elif rollout.strategy == "linear":
+            routing["linear_step_size"] = {"type": "CAPACITY_PERCENT", "value": rollout.step_percent or 10}
+        config["blue_green_update_policy"] = {
+            "traffic_routing_configuration": routing,
+            # Keep the old fleet for one more bake period after the full shift, to roll back fast.
+            "termination_wait_in_seconds": rollout.bake_seconds,
+            "maximum_execution_timeout_in_seconds": timeout,
+        }
+    if alarm_names:
+        config["auto_rollback_configuration"] = {"alarms": [{"alarm_name": name} for name in alarm_names]}
+    return config

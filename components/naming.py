@@ -26,3 +26,8 @@ def artifact_bucket_name(blueprint: str, environment: str, account_id: str, regi
     keep this within S3's 63 characters.
     """
     return f"{platform_prefix(blueprint, environment)}-{account_id}-{region}"
+
+
+def data_capture_prefix(endpoint: str) -> str:
+    """Where an endpoint's captured requests and responses go in the artifact bucket."""
+    return f"data-capture/{endpoint}"

@@ -9,11 +9,25 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprints.load import ResolvedBlueprint
+from blueprints.rules import serverless_models
 from blueprints.schema import Endpoint, Model
-from components import images, instances
-from components.endpoint import ContainerArgs, ModelEndpoint, ModelEndpointArgs, VariantArgs, VpcArgs
+from components import images, instances, sizing
+from components.autoscaling import ScalingArgs
+from components.containers import large_model_environment
+from components.endpoint import (
+    ContainerArgs,
+    DataCaptureArgs,
+    ModelEndpoint,
+    ModelEndpointArgs,
+    RolloutArgs,
+    ServerlessArgs,
+    ShadowArgs,
+    VariantArgs,
+    VpcArgs,
+)
+from components.endpoint_alarms import AlarmThresholds
 from components.foundation import Foundation, FoundationArgs
-from components.naming import endpoint_resource_name, platform_prefix
+from components.naming import data_capture_prefix, endpoint_resource_name, platform_prefix
 
 
 def platform_tags(resolved: ResolvedBlueprint) -> dict[str, str]:
@@ -39,10 +53,130 @@ def model_image(model: Model, region: str, *, gpu: bool) -> str:
     return images.framework_image(model.framework, model.framework_version, region, gpu=gpu)
 
 
-def _model_images(endpoint: Endpoint, region: str) -> dict[str, str]:
-    """Image per model key; a model on a GPU variant gets the GPU build of its framework."""
-    on_gpu = {variant.model for variant in endpoint.variants if instances.lookup(variant.instance_type).has_gpu}
-    return {key: model_image(model, region, gpu=key in on_gpu) for key, model in endpoint.models.items()}
+def _hosts(endpoint: Endpoint) -> list[tuple[str, str]]:
+    """(model key, instance type) of every production and shadow variant."""
+    hosts = [(v.model, v.instance_type) for v in endpoint.variants]
+    if endpoint.shadow:
+        hosts.append((endpoint.shadow.model, endpoint.shadow.instance_type))
+    return hosts
+
+
+def _containers(endpoint: Endpoint, region: str) -> dict[str, ContainerArgs]:
+    """Container per model key: GPU image where a GPU variant serves it, large-model settings."""
+    gpus_by_model: dict[str, int] = {}
+    for model_key, instance_type in _hosts(endpoint):
+        gpus_by_model[model_key] = max(gpus_by_model.get(model_key, 0), instances.lookup(instance_type).gpus)
+    containers = {}
+    for key, model in endpoint.models.items():
+        gpus = gpus_by_model.get(key, 0)
+        environment: dict[str, str] = {}
+        timeout = None
+        if model.container is not None:
+            environment = large_model_environment(
+                model.container, gpus=model.tensor_parallel_degree or max(gpus, 1), dtype=model.dtype
+            )
+            weights = (
+                sizing.weights_gib(model.parameters_billions, model.dtype)
+                if model.parameters_billions is not None and model.dtype is not None
+                else None
+            )
+            timeout = sizing.large_model_timeout_seconds(weights)
+        containers[key] = ContainerArgs(
+            image=model_image(model, region, gpu=gpus > 0),
+            model_data=model.model_data,
+            environment=environment,
+            startup_timeout_seconds=timeout,
+        )
+    return containers
+
+
+_ROUTING = {"least-outstanding-requests": "LEAST_OUTSTANDING_REQUESTS", "random": "RANDOM"}
+
+
+def _endpoint_args(
+    endpoint: Endpoint, resolved: ResolvedBlueprint, foundation: Foundation, containers: dict[str, ContainerArgs]
+) -> ModelEndpointArgs:
+    blueprint = resolved.blueprint
+    network = resolved.environment.network
+    name = endpoint_resource_name(blueprint.blueprint, resolved.environment_name, endpoint.name)
+    routing = _ROUTING[endpoint.routing.strategy] if endpoint.routing else None
+    scaling = endpoint.autoscaling
+    return ModelEndpointArgs(
+        endpoint_name=name,
+        models=containers,
+        variants=[
+            VariantArgs(
+                name=variant.name,
+                model=variant.model,
+                instance_type=variant.instance_type,
+                instance_count=variant.instances,
+                weight=variant.weight,
+                routing_strategy=routing,  # type: ignore[arg-type]
+            )
+            for variant in endpoint.variants
+        ],
+        serverless=(
+            ServerlessArgs(
+                model=serverless_models(endpoint)[0],
+                memory_mb=endpoint.serverless.memory_mb,
+                max_concurrency=endpoint.serverless.max_concurrency,
+                provisioned_concurrency=endpoint.serverless.provisioned_concurrency,
+            )
+            if endpoint.serverless
+            else None
+        ),
+        shadow=(
+            ShadowArgs(
+                name=endpoint.shadow.name,
+                model=endpoint.shadow.model,
+                instance_type=endpoint.shadow.instance_type,
+                instance_count=endpoint.shadow.instances,
+                sample_percent=endpoint.shadow.sample_percent,
+            )
+            if endpoint.shadow
+            else None
+        ),
+        data_capture=(
+            DataCaptureArgs(
+                sample_percent=endpoint.data_capture.sample_percent,
+                destination_s3_uri=pulumi.Output.concat(
+                    "s3://", foundation.bucket_name, "/", data_capture_prefix(endpoint.name)
+                ),
+            )
+            if endpoint.data_capture
+            else None
+        ),
+        rollout=(
+            RolloutArgs(
+                strategy=endpoint.rollout.strategy,
+                step_percent=endpoint.rollout.canary_percent or endpoint.rollout.step_percent,
+                bake_seconds=endpoint.rollout.bake_minutes * 60,
+            )
+            if endpoint.rollout
+            else None
+        ),
+        alarms=(
+            AlarmThresholds(endpoint.alarms.p99_latency_ms, endpoint.alarms.error_rate) if endpoint.alarms else None
+        ),
+        scaling=(
+            ScalingArgs(
+                min_instances=scaling.min,
+                max_instances=scaling.max,
+                metric="gpu-utilization" if scaling.target_gpu_utilization else "invocations-per-instance",
+                target=float(scaling.target_gpu_utilization or scaling.target_invocations_per_instance or 0),
+                scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
+                scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
+            )
+            if scaling
+            else None
+        ),
+        fallback_model=endpoint.fallback.model if endpoint.fallback else None,
+        sticky_sessions=bool(endpoint.routing and endpoint.routing.sticky_sessions),
+        execution_role_arn=foundation.execution_role_arn,
+        kms_key_arn=foundation.key_arn,
+        tags=platform_tags(resolved),
+        vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
+    )
 
 
 def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]:
@@ -59,7 +193,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     partition = aws.get_partition_output(opts=invoke)
     network = environment.network
 
-    endpoint_images = {e.name: _model_images(e, blueprint.region) for e in blueprint.endpoints}
+    containers = {e.name: _containers(e, blueprint.region) for e in blueprint.endpoints}
     foundation = Foundation(
         prefix,
         FoundationArgs(
@@ -70,7 +204,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             region=blueprint.region,
             tags=tags,
             model_data_uris=sorted({m.model_data for e in blueprint.endpoints for m in e.models.values()}),
-            image_uris=sorted({uri for by_model in endpoint_images.values() for uri in by_model.values()}),
+            image_uris=sorted({c.image for by_model in containers.values() for c in by_model.values()}),
             subnet_ids=network.subnet_ids if network else (),
             security_group_ids=network.security_group_ids if network else (),
         ),
@@ -85,30 +219,12 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     for endpoint in blueprint.endpoints:
         component = ModelEndpoint(
             f"{prefix}-{endpoint.name}",
-            ModelEndpointArgs(
-                endpoint_name=endpoint_resource_name(blueprint.blueprint, resolved.environment_name, endpoint.name),
-                models={
-                    key: ContainerArgs(image=endpoint_images[endpoint.name][key], model_data=model.model_data)
-                    for key, model in endpoint.models.items()
-                },
-                variants=[
-                    VariantArgs(
-                        name=variant.name,
-                        model=variant.model,
-                        instance_type=variant.instance_type,
-                        instance_count=variant.instances,
-                        weight=variant.weight,
-                    )
-                    for variant in endpoint.variants
-                ],
-                execution_role_arn=foundation.execution_role_arn,
-                kms_key_arn=foundation.key_arn,
-                tags=tags,
-                vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
-            ),
+            _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name]),
             opts=pulumi.ResourceOptions(providers=[provider], depends_on=[foundation]),
         )
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
+        if component.fallback_model_name is not None:
+            outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
     return outputs
 
 

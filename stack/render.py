@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.tree import Tree
 
+from components import instances
 from stack.engine import Plan, PlannedResource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -20,21 +21,68 @@ def short_type(resource_type: str) -> str:
     return f"{package}:{module.split('/')[0]}:{kind}" if kind else resource_type
 
 
+def _instances(count: object, instance_type: object) -> str:
+    try:
+        gpus = instances.lookup(str(instance_type)).gpus
+    except instances.UnknownInstanceType:
+        gpus = 0
+    gpu_text = f", {gpus} GPU{'s' if gpus != 1 else ''} each" if gpus else ""
+    return f"{count}x {instance_type}{gpu_text}"
+
+
 def _endpoint_config(inputs: Mapping[str, Any]) -> str:
     variants = inputs.get("productionVariants") or []
     total = sum(float(v.get("initialVariantWeight", 1)) for v in variants) or 1.0
-    parts = [
-        f"{v.get('variantName')}: {v.get('initialInstanceCount')}x {v.get('instanceType')} "
-        f"{100 * float(v.get('initialVariantWeight', 1)) / total:.0f}%"
-        for v in variants
-    ]
-    encryption = "KMS volume key" if inputs.get("kmsKeyArn") else "instance-store encryption"
-    return "; ".join(parts) + f" ({encryption})"
+    parts = []
+    for variant in variants:
+        serverless = variant.get("serverlessConfig")
+        if serverless:
+            parts.append(
+                f"{variant.get('variantName')}: serverless {serverless.get('memorySizeInMb')} MB, "
+                f"max concurrency {serverless.get('maxConcurrency')}"
+            )
+            continue
+        share = 100 * float(variant.get("initialVariantWeight", 1)) / total
+        fleet = _instances(variant.get("initialInstanceCount"), variant.get("instanceType"))
+        parts.append(f"{variant.get('variantName')}: {fleet}, {share:.0f}% of traffic")
+    production_weight = float(variants[0].get("initialVariantWeight", 1)) if variants else 1.0
+    for shadow in inputs.get("shadowProductionVariants") or []:
+        sample = 100 * float(shadow.get("initialVariantWeight", 1)) / production_weight
+        parts.append(
+            f"shadow {shadow.get('variantName')}: "
+            f"{_instances(shadow.get('initialInstanceCount'), shadow.get('instanceType'))}, copy of {sample:.0f}%"
+        )
+    capture = inputs.get("dataCaptureConfig")
+    if capture:
+        parts.append(f"captures {capture.get('initialSamplingPercentage')}%")
+    if inputs.get("kmsKeyArn"):
+        parts.append("KMS volume key")
+    return "; ".join(parts)
+
+
+def _endpoint(inputs: Mapping[str, Any]) -> str:
+    text = f"name {inputs.get('name')}"
+    deployment = inputs.get("deploymentConfig") or {}
+    blue_green = deployment.get("blueGreenUpdatePolicy")
+    rolling = deployment.get("rollingUpdatePolicy")
+    if blue_green:
+        routing = blue_green.get("trafficRoutingConfiguration", {})
+        size = routing.get("canarySize") or routing.get("linearStepSize")
+        step = f" {size.get('value')}%" if size else ""
+        bake = routing.get("waitIntervalInSeconds", 0) // 60
+        text += f"; rollout {str(routing.get('type', '')).lower().replace('_', '-')}{step}, bake {bake} min"
+    elif rolling:
+        batch = rolling.get("maximumBatchSize", {}).get("value")
+        text += f"; rollout rolling {batch}% batches, bake {rolling.get('waitIntervalInSeconds', 0) // 60} min"
+    alarms = (deployment.get("autoRollbackConfiguration") or {}).get("alarms") or []
+    if alarms:
+        text += f", rolls back on {len(alarms)} alarms"
+    return text
 
 
 def _model(inputs: Mapping[str, Any]) -> str:
     container = inputs.get("primaryContainer") or {}
-    isolation = "network-isolated" if inputs.get("enableNetworkIsolation") else "NETWORK OPEN"
+    isolation = "network-isolated" if inputs.get("enableNetworkIsolation") else "network isolation off"
     vpc = ", in VPC" if inputs.get("vpcConfig") else ""
     return f"{container.get('image')} ({isolation}{vpc})"
 
@@ -42,7 +90,11 @@ def _model(inputs: Mapping[str, Any]) -> str:
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _endpoint_config,
     "aws:sagemaker/model:Model": _model,
-    "aws:sagemaker/endpoint:Endpoint": lambda inputs: f"name {inputs.get('name')}",
+    "aws:sagemaker/endpoint:Endpoint": _endpoint,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda inputs: f"{inputs.get('name')} > {inputs.get('threshold')}",
+    "aws:appautoscaling/target:Target": lambda inputs: (
+        f"{inputs.get('resourceId')}: {inputs.get('minCapacity')}-{inputs.get('maxCapacity')} instances"
+    ),
     "aws:s3/bucket:Bucket": lambda inputs: f"bucket {inputs.get('bucket')}",
     "aws:kms/key:Key": lambda inputs: f"rotation {'on' if inputs.get('enableKeyRotation') else 'OFF'}",
     "aws:iam/role:Role": lambda inputs: f"name {inputs.get('name')}",

@@ -21,7 +21,11 @@ def test_plan_prints_a_tree_with_counts() -> None:
     assert result.returncode == 0, result.stderr
     assert "stack recsys-prod:" in result.stdout
     assert "ModelEndpoint recsys-prod-ranker" in result.stdout
-    assert "champion: 2x ml.g5.xlarge 90%" in result.stdout
+    assert "champion: 2x ml.g5.xlarge, 1 GPU each, 90% of traffic" in result.stdout
+    assert "shadow candidate: 1x ml.c6i.xlarge, copy of 100%" in result.stdout
+    assert "rollout canary 10%, bake 10 min, rolls back on 3 alarms" in result.stdout
+    assert "main: 1x ml.g6.12xlarge, 4 GPUs each, 100% of traffic" in result.stdout
+    assert "distilbert: serverless 4096 MB, max concurrency 20" in result.stdout
 
 
 def test_plan_json_to_file(tmp_path: Path) -> None:

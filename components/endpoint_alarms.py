@@ -1,0 +1,141 @@
+"""CloudWatch alarms on a SageMaker endpoint: p99 latency and 5xx error rate.
+
+They notify on-call (a later component wires the topic) and are the auto-rollback alarms of the
+endpoint's deployment guardrails, so their names are fixed and known before the endpoint exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+SAGEMAKER_NAMESPACE = "AWS/SageMaker"
+# ModelLatency is reported in microseconds:
+# https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
+MICROSECONDS_PER_MILLISECOND = 1000
+PERIOD_SECONDS = 60
+# Three bad minutes out of five: one slow minute (a cold cache, a deploy) does not page anyone.
+EVALUATION_PERIODS = 5
+DATAPOINTS_TO_ALARM = 3
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """What counts as unhealthy."""
+
+    p99_latency_ms: float | None
+    """Alarm when any variant's p99 model latency exceeds this."""
+    error_rate: float | None
+    """Alarm when 5xx errors / invocations across the endpoint exceeds this fraction."""
+
+
+def latency_alarm_name(endpoint_name: str, variant: str) -> str:
+    return f"{endpoint_name}-{variant}-p99-latency"
+
+
+def error_rate_alarm_name(endpoint_name: str) -> str:
+    return f"{endpoint_name}-error-rate"
+
+
+def create_endpoint_alarms(
+    name: str,
+    *,
+    endpoint_name: str,
+    variants: Sequence[str],
+    thresholds: AlarmThresholds,
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> dict[str, aws.cloudwatch.MetricAlarm]:
+    """One p99 latency alarm per variant and one error-rate alarm for the endpoint, by alarm name."""
+    alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+    if thresholds.p99_latency_ms is not None:
+        for variant in variants:
+            alarms[latency_alarm_name(endpoint_name, variant)] = aws.cloudwatch.MetricAlarm(
+                f"{name}-{variant}-p99-latency",
+                name=latency_alarm_name(endpoint_name, variant),
+                alarm_description=(
+                    f"p99 model latency of {endpoint_name}/{variant} above {thresholds.p99_latency_ms:g} ms. "
+                    "Check the variant's instance metrics and recent deployments; a rollout in progress "
+                    "rolls back on this alarm."
+                ),
+                namespace=SAGEMAKER_NAMESPACE,
+                metric_name="ModelLatency",
+                dimensions={"EndpointName": endpoint_name, "VariantName": variant},
+                extended_statistic="p99",
+                period=PERIOD_SECONDS,
+                evaluation_periods=EVALUATION_PERIODS,
+                datapoints_to_alarm=DATAPOINTS_TO_ALARM,
+                threshold=thresholds.p99_latency_ms * MICROSECONDS_PER_MILLISECOND,
+                comparison_operator="GreaterThanThreshold",
+                # No traffic means no latency to judge, not an outage.
+                treat_missing_data="notBreaching",
+                tags=dict(tags),
+                opts=opts,
+            )
+    if thresholds.error_rate is not None:
+        alarms[error_rate_alarm_name(endpoint_name)] = _error_rate_alarm(
+            name,
+            endpoint_name=endpoint_name,
+            variants=variants,
+            error_rate=thresholds.error_rate,
+            tags=tags,
+            opts=opts,
+        )
+    return alarms
+
+
+def _error_rate_alarm(
+    name: str,
+    *,
+    endpoint_name: str,
+    variants: Sequence[str],
+    error_rate: float,
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = []
+    for index, variant in enumerate(variants):
+        for prefix, metric in (("errors", "Invocation5XXErrors"), ("invocations", "Invocations")):
+            queries.append(
+                {
+                    "id": f"{prefix}{index}",
+                    "return_data": False,
+                    "metric": {
+                        "namespace": SAGEMAKER_NAMESPACE,
+                        "metric_name": metric,
+                        "dimensions": {"EndpointName": endpoint_name, "VariantName": variant},
+                        "period": PERIOD_SECONDS,
+                        "stat": "Sum",
+                    },
+                }
+            )
+    # FILL(..., 0): a minute without errors has no datapoint, which must count as zero errors.
+    errors = " + ".join(f"FILL(errors{index}, 0)" for index in range(len(variants)))
+    invocations = " + ".join(f"FILL(invocations{index}, 0)" for index in range(len(variants)))
+    queries.append(
+        {
+            "id": "error_rate",
+            "label": "5xx errors / invocations",
+            "expression": f"IF(({invocations}) > 0, ({errors}) / ({invocations}), 0)",
+            "return_data": True,
+        }
+    )
+    return aws.cloudwatch.MetricAlarm(
+        f"{name}-error-rate",
+        name=error_rate_alarm_name(endpoint_name),
+        alarm_description=(
+            f"5xx error rate of {endpoint_name} above {error_rate:.2%}. Check the model container logs "
+            "(/aws/sagemaker/Endpoints/...); a rollout in progress rolls back on this alarm."
+        ),
+        metric_queries=queries,
+        evaluation_periods=EVALUATION_PERIODS,
+        datapoints_to_alarm=DATAPOINTS_TO_ALARM,
+        threshold=error_rate,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        tags=dict(tags),
+        opts=opts,
+    )
