@@ -6,13 +6,14 @@ the first problem: users see everything wrong with a blueprint at once.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from blueprints.schema import Blueprint, Endpoint, Model
 from components import images, instances, sizing
-from components.naming import MAX_SAGEMAKER_NAME, endpoint_resource_name
+from components.naming import MAX_SAGEMAKER_NAME, endpoint_resource_name, platform_name
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
@@ -24,7 +25,106 @@ def check(blueprint: Blueprint) -> list[Finding]:
     findings += _duplicates([e.name for e in blueprint.endpoints], ("endpoints",), "endpoint")
     for index, endpoint in enumerate(blueprint.endpoints):
         findings += _endpoint(blueprint, endpoint, ("endpoints", index))
+    findings += _registry(blueprint)
+    findings += _feature_store(blueprint)
+    findings += _experiment_tracking(blueprint)
     return findings
+
+
+def _registry(blueprint: Blueprint) -> Iterator[Finding]:
+    groups = blueprint.registry.model_groups if blueprint.registry else []
+    counts = Counter(groups)
+    for index, group in enumerate(groups):
+        if counts[group] > 1 and groups.index(group) != index:
+            yield (("registry", "model_groups", index), f"duplicate model group {group!r}")
+        name = platform_name(blueprint.blueprint, _longest_environment(blueprint), group)
+        if len(name) > MAX_SAGEMAKER_NAME:
+            yield (
+                ("registry", "model_groups", index),
+                f"model package group name {name!r} would be {len(name)} characters; SageMaker allows "
+                f"{MAX_SAGEMAKER_NAME}",
+            )
+    for e_index, endpoint in enumerate(blueprint.endpoints):
+        for key, model in endpoint.models.items():
+            if model.model_group is None or model.model_group in groups:
+                continue
+            path = ("endpoints", e_index, "models", key, "model_group")
+            if blueprint.registry is None:
+                yield (path, f"model_group {model.model_group!r} needs a `registry` section that declares it")
+            else:
+                yield (
+                    path,
+                    f"model_group {model.model_group!r} is not in registry.model_groups ({', '.join(groups)})"
+                    + _suggest(model.model_group, groups),
+                )
+
+
+# CreateFeatureGroup: "FeatureNames cannot be any of the following: is_deleted, write_time,
+# api_invocation_time" (the offline store adds those columns itself).
+RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
+# "An EventTime can be a String or Fractional" (CreateFeatureGroup EventTimeFeatureName).
+EVENT_TIME_TYPES = ("string", "fractional")
+# Identifiers are matched exactly on GetRecord; a fractional identifier would not round-trip.
+RECORD_ID_TYPES = ("string", "integral")
+MAX_FEATURE_GROUP_NAME = 64
+
+
+def _feature_store(blueprint: Blueprint) -> Iterator[Finding]:
+    if blueprint.feature_store is None:
+        return
+    groups = blueprint.feature_store.groups
+    yield from _duplicates([g.name for g in groups], ("feature_store", "groups"), "feature group")
+    for index, group in enumerate(groups):
+        path: Path = ("feature_store", "groups", index)
+        name = platform_name(blueprint.blueprint, _longest_environment(blueprint), group.name)
+        if len(name) > MAX_FEATURE_GROUP_NAME:
+            yield (
+                (*path, "name"),
+                f"feature group name {name!r} would be {len(name)} characters; SageMaker allows "
+                f"{MAX_FEATURE_GROUP_NAME}",
+            )
+        if group.online is None and group.offline is None:
+            yield (path, "a feature group needs an online store, an offline store, or both")
+        for field, allowed in (("record_id", RECORD_ID_TYPES), ("event_time", EVENT_TIME_TYPES)):
+            feature = getattr(group, field)
+            if feature not in group.features:
+                yield (
+                    (*path, field),
+                    f"{field} {feature!r} is not one of the group's features" + _suggest(feature, list(group.features)),
+                )
+            elif group.features[feature] not in allowed:
+                yield (
+                    (*path, field),
+                    f"{field} {feature!r} is {group.features[feature]}; it must be {' or '.join(allowed)}",
+                )
+        for feature in group.features:
+            if feature.lower() in RESERVED_FEATURE_NAMES:
+                yield (
+                    (*path, "features", feature),
+                    f"feature name {feature!r} is reserved by SageMaker Feature Store "
+                    f"({', '.join(RESERVED_FEATURE_NAMES)})",
+                )
+
+
+SUPPORTED_TRACKING_KINDS = ("sagemaker-mlflow",)
+
+
+def _experiment_tracking(blueprint: Blueprint) -> Iterator[Finding]:
+    tracking = blueprint.experiment_tracking
+    if tracking is not None and tracking.kind not in SUPPORTED_TRACKING_KINDS:
+        yield (
+            ("experiment_tracking", "kind"),
+            f"kind {tracking.kind!r} is not supported yet; supported today: {', '.join(SUPPORTED_TRACKING_KINDS)}",
+        )
+
+
+def _longest_environment(blueprint: Blueprint) -> str:
+    return max(blueprint.environments, key=len, default="")
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _duplicates(names: list[str], path: tuple[str | int, ...], what: str) -> list[Finding]:

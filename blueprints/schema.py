@@ -88,6 +88,9 @@ class Model(Strict):
     tensor_parallel_degree: Annotated[int, Field(ge=1, le=64)] | None = Field(
         default=None, description="GPUs one copy of the model is sharded over; must divide the instance's GPUs."
     )
+    model_group: str | None = Field(
+        default=None, description="The registry model group this model's versions are registered in."
+    )
 
 
 class Variant(Strict):
@@ -201,6 +204,71 @@ class Endpoint(Strict):
     data_capture: DataCapture | None = None
 
 
+class Registry(Strict):
+    """Versioned models: one SageMaker model package group each."""
+
+    model_groups: Annotated[list[Name], Field(min_length=1)]
+
+
+# SageMaker feature names: `[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}`.
+FeatureName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")]
+
+
+class OnlineStore(Strict):
+    """Low-latency store of each record's latest values, KMS-encrypted."""
+
+    ttl_days: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Records expire this many days after their event time."
+    )
+
+
+class OfflineStore(Strict):
+    """Historical store in the artifact bucket, with a Glue table for queries."""
+
+    format: Literal["glue", "iceberg"] = "glue"
+
+
+class FeatureGroup(Strict):
+    """A SageMaker feature group."""
+
+    name: Name
+    record_id: str = Field(description="The feature that identifies a record.")
+    event_time: str = Field(description="The feature holding each record's event time.")
+    online: OnlineStore | None = None
+    offline: OfflineStore | None = None
+    # CreateFeatureGroup accepts at most 2500 feature definitions.
+    features: Annotated[
+        dict[FeatureName, Literal["string", "integral", "fractional"]], Field(min_length=1, max_length=2500)
+    ]
+
+
+class FeatureStore(Strict):
+    """SageMaker Feature Store groups."""
+
+    groups: Annotated[list[FeatureGroup], Field(min_length=1)]
+
+
+class ExperimentTracking(Strict):
+    """Experiment tracking server."""
+
+    kind: Literal["sagemaker-mlflow", "mlflow-on-kubernetes"]
+    size: Literal["Small", "Medium", "Large"] = "Small"
+
+
+class Retention(Strict):
+    """How long the artifact bucket keeps what it holds."""
+
+    noncurrent_version_days: Annotated[int, Field(ge=1)] = Field(
+        default=90, description="Days an overwritten or deleted object version stays recoverable."
+    )
+    data_capture_days: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Days captured requests are kept; unset keeps them."
+    )
+    offline_store_days: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Days offline feature-store records are kept; unset keeps them."
+    )
+
+
 class Blueprint(Strict):
     """One team's ML platform across its environments."""
 
@@ -214,4 +282,8 @@ class Blueprint(Strict):
     cost_center: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
     environments: Annotated[dict[EnvironmentName, Environment], Field(min_length=1)]
+    registry: Registry | None = None
+    feature_store: FeatureStore | None = None
+    experiment_tracking: ExperimentTracking | None = None
+    retention: Retention = Field(default_factory=Retention)
     endpoints: list[Endpoint] = Field(default_factory=list)

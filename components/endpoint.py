@@ -23,6 +23,7 @@ RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
 
 STICKY_SESSIONS_TAG = "mlstack-stateful-sessions"
+MODEL_GROUP_TAG = "mlstack-model-group"
 # DeploymentConfig MaximumExecutionTimeoutInSeconds must lie in 600-14400.
 MIN_ROLLOUT_TIMEOUT_SECONDS = 600
 MAX_ROLLOUT_TIMEOUT_SECONDS = 14400
@@ -42,6 +43,8 @@ class ContainerArgs:
     """Environment variables of the container."""
     startup_timeout_seconds: int | None = None
     """Download and health-check timeout for variants serving it; None keeps SageMaker's default."""
+    model_group: str | None = None
+    """Model package group its versions come from; tagged on the model so the link is visible."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                     if args.vpc and args.serverless is None
                     else None
                 ),
-                tags=tags,
+                tags={**({MODEL_GROUP_TAG: spec.model_group} if spec.model_group else {}), **tags},
                 opts=child,
             )
             for key, spec in args.models.items()

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import artifact_bucket_name, platform_prefix
+from components.naming import artifact_bucket_name, execution_role_name, platform_prefix
 from components.policy_documents import (
     model_read_statements,
     network_interface_statements,
 )
+from components.registry import CROSS_ENVIRONMENT_READ_ACTIONS, model_package_arns
 
 
 @dataclass
@@ -43,6 +44,12 @@ class FoundationArgs:
     """Subnets endpoints run in; the role may attach network interfaces there."""
     security_group_ids: Sequence[str] = ()
     """Security groups endpoints use."""
+    model_group_names: Sequence[str] = ()
+    """Model package groups whose versions the execution role may read (endpoints deploy them)."""
+    noncurrent_version_days: int = 90
+    """Days an overwritten or deleted object version stays recoverable."""
+    prefix_expiration_days: Mapping[str, int] = field(default_factory=dict)
+    """Prefixes whose objects expire, e.g. {"data-capture/": 30}; others are kept."""
     key_deletion_window_days: int = 30
     """Days a deleted key stays recoverable; the maximum, because losing it loses the data."""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
@@ -113,6 +120,12 @@ class Foundation(pulumi.ComponentResource):
             versioning_configuration={"status": "Enabled"},
             opts=child,
         )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-artifacts-lifecycle",
+            bucket=bucket.id,
+            rules=_lifecycle_rules(args),
+            opts=child,
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-artifacts-encryption",
             bucket=bucket.id,
@@ -135,7 +148,7 @@ class Foundation(pulumi.ComponentResource):
             opts=child,
         )
 
-        role_name = f"{prefix}-sagemaker-execution"
+        role_name = execution_role_name(args.blueprint, args.environment)
         role = aws.iam.Role(
             f"{name}-execution-role",
             name=role_name,
@@ -172,6 +185,29 @@ class Foundation(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
             }
         )
+
+
+def _lifecycle_rules(args: FoundationArgs) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
+    rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
+        {
+            "id": "expire-noncurrent-versions",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            # Versioning makes every model and dataset recoverable; old versions still cost money.
+            "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_days},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+        }
+    ]
+    for prefix, days in sorted(args.prefix_expiration_days.items()):
+        rules.append(
+            {
+                "id": f"expire-{prefix.strip('/').replace('/', '-')}",
+                "status": "Enabled",
+                "filter": {"prefix": prefix},
+                "expiration": {"days": days},
+            }
+        )
+    return rules
 
 
 def _tls_only_policy(bucket_arn: str) -> str:
@@ -247,6 +283,19 @@ def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, parti
         },
     ]
     statements += model_read_statements(partition, args.region, args.model_data_uris, args.image_uris)
+    if args.model_group_names:
+        statements.append(
+            {
+                "Sid": "ModelRegistryRead",
+                "Effect": "Allow",
+                "Action": list(CROSS_ENVIRONMENT_READ_ACTIONS),
+                "Resource": [
+                    arn
+                    for group in sorted(args.model_group_names)
+                    for arn in model_package_arns(partition, args.region, account_id, group)
+                ],
+            }
+        )
     statements += network_interface_statements(
         partition, args.region, account_id, args.subnet_ids, args.security_group_ids
     )

@@ -31,3 +31,23 @@ def artifact_bucket_name(blueprint: str, environment: str, account_id: str, regi
 def data_capture_prefix(endpoint: str) -> str:
     """Where an endpoint's captured requests and responses go in the artifact bucket."""
     return f"data-capture/{endpoint}"
+
+
+def platform_name(blueprint: str, environment: str, name: str) -> str:
+    """Physical name of a named platform resource (model group, feature group, tracking server)."""
+    return f"{platform_prefix(blueprint, environment)}-{name}"
+
+
+def execution_role_name(blueprint: str, environment: str) -> str:
+    """The SageMaker execution role of one environment; other environments' policies name it."""
+    return f"{platform_prefix(blueprint, environment)}-sagemaker-execution"
+
+
+def feature_store_prefix(group: str) -> str:
+    """Where a feature group's offline store lives in the artifact bucket."""
+    return f"feature-store/{group}"
+
+
+def glue_table_name(physical_group_name: str) -> str:
+    """Glue/Athena table names are lower case with underscores."""
+    return physical_group_name.lower().replace("-", "_")

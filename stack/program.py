@@ -5,6 +5,8 @@ The same function runs under `pulumi up` and under the offline plan's mocks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_aws as aws
 
@@ -26,8 +28,17 @@ from components.endpoint import (
     VpcArgs,
 )
 from components.endpoint_alarms import AlarmThresholds
+from components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
 from components.foundation import Foundation, FoundationArgs
-from components.naming import data_capture_prefix, endpoint_resource_name, platform_prefix
+from components.naming import (
+    data_capture_prefix,
+    endpoint_resource_name,
+    execution_role_name,
+    platform_name,
+    platform_prefix,
+)
+from components.registry import ModelRegistry, ModelRegistryArgs
+from components.tracking import ExperimentTracking, ExperimentTrackingArgs
 
 
 def platform_tags(resolved: ResolvedBlueprint) -> dict[str, str]:
@@ -61,7 +72,7 @@ def _hosts(endpoint: Endpoint) -> list[tuple[str, str]]:
     return hosts
 
 
-def _containers(endpoint: Endpoint, region: str) -> dict[str, ContainerArgs]:
+def _containers(endpoint: Endpoint, region: str, group_names: Mapping[str, str]) -> dict[str, ContainerArgs]:
     """Container per model key: GPU image where a GPU variant serves it, large-model settings."""
     gpus_by_model: dict[str, int] = {}
     for model_key, instance_type in _hosts(endpoint):
@@ -86,6 +97,7 @@ def _containers(endpoint: Endpoint, region: str) -> dict[str, ContainerArgs]:
             model_data=model.model_data,
             environment=environment,
             startup_timeout_seconds=timeout,
+            model_group=group_names.get(model.model_group) if model.model_group else None,
         )
     return containers
 
@@ -193,7 +205,20 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     partition = aws.get_partition_output(opts=invoke)
     network = environment.network
 
-    containers = {e.name: _containers(e, blueprint.region) for e in blueprint.endpoints}
+    group_names = {
+        group: platform_name(blueprint.blueprint, resolved.environment_name, group)
+        for group in (blueprint.registry.model_groups if blueprint.registry else [])
+    }
+    containers = {e.name: _containers(e, blueprint.region, group_names) for e in blueprint.endpoints}
+    retention = blueprint.retention
+    expirations = {
+        f"{prefix}/": days
+        for prefix, days in (
+            ("data-capture", retention.data_capture_days),
+            ("feature-store", retention.offline_store_days),
+        )
+        if days
+    }
     foundation = Foundation(
         prefix,
         FoundationArgs(
@@ -207,20 +232,90 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             image_uris=sorted({c.image for by_model in containers.values() for c in by_model.values()}),
             subnet_ids=network.subnet_ids if network else (),
             security_group_ids=network.security_group_ids if network else (),
+            model_group_names=sorted(
+                {c.model_group for by_model in containers.values() for c in by_model.values() if c.model_group}
+            ),
+            noncurrent_version_days=retention.noncurrent_version_days,
+            prefix_expiration_days=expirations,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    on_platform = pulumi.ResourceOptions(providers=[provider], depends_on=[foundation])
 
     outputs: dict[str, pulumi.Output[str]] = {
         "artifact_bucket": foundation.bucket_name,
         "kms_key_arn": foundation.key_arn,
         "execution_role_arn": foundation.execution_role_arn,
     }
+    if group_names:
+        ModelRegistry(
+            f"{prefix}-registry",
+            ModelRegistryArgs(
+                group_names=group_names,
+                account_id=identity.account_id,
+                partition=partition.partition,
+                region=blueprint.region,
+                reader_role_names=[
+                    execution_role_name(blueprint.blueprint, other)
+                    for other in blueprint.environments
+                    if other != resolved.environment_name
+                ],
+                tags=tags,
+            ),
+            opts=on_platform,
+        )
+    if blueprint.feature_store:
+        FeatureStore(
+            f"{prefix}-features",
+            FeatureStoreArgs(
+                groups=[
+                    FeatureGroupArgs(
+                        key=group.name,
+                        group_name=platform_name(blueprint.blueprint, resolved.environment_name, group.name),
+                        record_id=group.record_id,
+                        event_time=group.event_time,
+                        features=group.features,
+                        online=group.online is not None,
+                        online_ttl_days=group.online.ttl_days if group.online else None,
+                        offline_format=group.offline.format if group.offline else None,
+                    )
+                    for group in blueprint.feature_store.groups
+                ],
+                bucket_name=foundation.bucket_name,
+                kms_key_arn=foundation.key_arn,
+                key_alias=foundation.key_alias,
+                role_name=f"{prefix}-feature-store",
+                account_id=identity.account_id,
+                partition=partition.partition,
+                region=blueprint.region,
+                tags=tags,
+            ),
+            opts=on_platform,
+        )
+    if blueprint.experiment_tracking:
+        tracking = ExperimentTracking(
+            f"{prefix}-tracking",
+            ExperimentTrackingArgs(
+                server_name=platform_name(blueprint.blueprint, resolved.environment_name, "mlflow"),
+                size=blueprint.experiment_tracking.size,
+                bucket_name=foundation.bucket_name,
+                key_alias=foundation.key_alias,
+                role_name=f"{prefix}-mlflow",
+                model_group_names=sorted(group_names.values()),
+                account_id=identity.account_id,
+                partition=partition.partition,
+                region=blueprint.region,
+                tags=tags,
+            ),
+            opts=on_platform,
+        )
+        outputs["tracking_server_arn"] = tracking.tracking_server_arn
+        outputs["tracking_server_url"] = tracking.tracking_server_url
     for endpoint in blueprint.endpoints:
         component = ModelEndpoint(
             f"{prefix}-{endpoint.name}",
             _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name]),
-            opts=pulumi.ResourceOptions(providers=[provider], depends_on=[foundation]),
+            opts=on_platform,
         )
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
         if component.fallback_model_name is not None:

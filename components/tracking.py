@@ -1,0 +1,146 @@
+"""ExperimentTracking: a SageMaker managed MLflow tracking server with a narrowly scoped role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.registry import model_package_arns
+
+ARTIFACT_PREFIX = "mlflow"
+
+
+@dataclass
+class ExperimentTrackingArgs:
+    """Inputs of an ExperimentTracking server."""
+
+    server_name: str
+    """Physical tracking server name."""
+    size: Literal["Small", "Medium", "Large"]
+    """SageMaker's TrackingServerSize."""
+    bucket_name: pulumi.Input[str]
+    """Artifact bucket; MLflow artifacts go under mlflow/."""
+    key_alias: str
+    """Alias of the platform key that encrypts the bucket."""
+    role_name: str
+    """Name of the role the tracking server assumes."""
+    model_group_names: Sequence[str]
+    """Physical model package groups MLflow may register models in."""
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    region: str
+    tags: Mapping[str, str]
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ExperimentTracking(pulumi.ComponentResource):
+    """A managed MLflow server that can reach only its artifact prefix and the platform's registry."""
+
+    tracking_server_arn: pulumi.Output[str]
+    tracking_server_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ExperimentTrackingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlstack:tracking:ExperimentTracking", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**args.extra_tags, **args.tags}
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.role_name,
+            description="SageMaker MLflow tracking server: its artifact prefix and the model registry",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(_trust_policy),
+            tags=tags,
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=pulumi.Output.all(args.bucket_name, args.account_id, args.partition).apply(
+                lambda values: _role_policy(bucket=values[0], account_id=values[1], partition=values[2], args=args)
+            ),
+            opts=child,
+        )
+        server = aws.sagemaker.MlflowTrackingServer(
+            f"{name}-server",
+            tracking_server_name=args.server_name,
+            tracking_server_size=args.size,
+            artifact_store_uri=pulumi.Output.concat("s3://", args.bucket_name, f"/{ARTIFACT_PREFIX}/"),
+            role_arn=role.arn,
+            # Models logged in MLflow appear as versions in the SageMaker Model Registry.
+            automatic_model_registration=True,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        self.tracking_server_arn = server.arn
+        self.tracking_server_url = server.tracking_server_url
+        self.register_outputs(
+            {"tracking_server_arn": self.tracking_server_arn, "tracking_server_url": self.tracking_server_url}
+        )
+
+
+def _trust_policy(account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def _role_policy(*, bucket: str, account_id: str, partition: str, args: ExperimentTrackingArgs) -> str:
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": "ArtifactObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"arn:{partition}:s3:::{bucket}/{ARTIFACT_PREFIX}/*"],
+        },
+        {
+            "Sid": "ArtifactList",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [f"arn:{partition}:s3:::{bucket}"],
+            "Condition": {"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/*"]}},
+        },
+        {
+            "Sid": "PlatformKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Resource": [f"arn:{partition}:kms:{args.region}:{account_id}:key/*"],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": args.key_alias}},
+        },
+    ]
+    if args.model_group_names:
+        statements.append(
+            {
+                "Sid": "ModelRegistry",
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker:AddTags",
+                    "sagemaker:CreateModelPackage",
+                    "sagemaker:CreateModelPackageGroup",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages",
+                    "sagemaker:UpdateModelPackage",
+                ],
+                "Resource": [
+                    arn
+                    for group in sorted(args.model_group_names)
+                    for arn in model_package_arns(partition, args.region, account_id, group)
+                ],
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
