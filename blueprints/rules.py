@@ -173,6 +173,13 @@ def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[
         yield from _rollout(endpoint, path)
     if endpoint.autoscaling:
         yield from _autoscaling(endpoint, path)
+    if endpoint.alarms and endpoint.alarms.error_rate and 2 * len(endpoint.variants) > MAX_ALARM_METRICS:
+        yield (
+            (*path, "alarms", "error_rate"),
+            f"the error-rate alarm sums 5xx errors and invocations of every variant: {2 * len(endpoint.variants)} "
+            f"metrics for {len(endpoint.variants)} variants, but a CloudWatch metric-math alarm takes at most "
+            f"{MAX_ALARM_METRICS}; use at most {MAX_ALARM_METRICS // 2} variants with error_rate",
+        )
 
 
 @dataclass(frozen=True)
@@ -323,6 +330,9 @@ _ROLLOUT_FIELDS = {"canary": "canary_percent", "linear": "step_percent", "rollin
 # TrafficRoutingConfig / RollingUpdatePolicy limits, as shares of a variant's capacity (botocore
 # SageMaker model: CanarySize <= 50%, LinearStepSize 10-50%, MaximumBatchSize 5-50%).
 _STEP_LIMITS = {"canary": (1, 50), "linear": (10, 50), "rolling": (5, 50)}
+# A metric-math alarm may query at most 10 metrics:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html
+MAX_ALARM_METRICS = 10
 # AutoRollbackConfig.Alarms holds at most 10 alarms (botocore AlarmList max).
 MAX_ROLLBACK_ALARMS = 10
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import pulumi
@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components import instances
 from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
 from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
+from components.naming import versioned_name
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
@@ -171,17 +172,31 @@ class ModelEndpoint(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {**args.extra_tags, **args.tags}
 
+        in_vpc = args.vpc is not None and args.serverless is None
+        # Serverless inference supports neither VPC configuration nor network isolation:
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
+        isolated = args.network_isolation and args.serverless is None
+        model_names = {
+            key: versioned_name(
+                f"{args.endpoint_name}-{key}",
+                {
+                    "container": asdict(spec),
+                    "isolated": isolated,
+                    "vpc": asdict(args.vpc) if in_vpc and args.vpc else None,
+                },
+            )
+            for key, spec in args.models.items()
+        }
         models = {
             key: aws.sagemaker.Model(
                 f"{name}-model-{key}",
+                name=model_names[key],
                 execution_role_arn=args.execution_role_arn,
                 primary_container=_container(spec),
-                # Serverless inference supports neither VPC configuration nor network isolation:
-                # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
-                enable_network_isolation=args.network_isolation and args.serverless is None,
+                enable_network_isolation=isolated,
                 vpc_config=(
                     {"subnets": list(args.vpc.subnet_ids), "security_group_ids": list(args.vpc.security_group_ids)}
-                    if args.vpc and args.serverless is None
+                    if in_vpc and args.vpc
                     else None
                 ),
                 tags={**({MODEL_GROUP_TAG: spec.model_group} if spec.model_group else {}), **tags},
@@ -190,16 +205,30 @@ class ModelEndpoint(pulumi.ComponentResource):
             for key, spec in args.models.items()
         }
 
+        production_variants = _production_variants(args, model_names)
+        shadow_variants = _shadow_variants(args, model_names)
+        volume_key = _volume_key_allowed(args)
+        config_name = versioned_name(
+            args.endpoint_name,
+            {
+                "variants": production_variants,
+                "shadow": shadow_variants,
+                # The capture destination is an Output (the bucket name); the endpoint fixes its prefix.
+                "capture": args.data_capture.sample_percent if args.data_capture else None,
+                "volume_key": volume_key,
+            },
+        )
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            production_variants=_production_variants(args, models),
-            shadow_production_variants=_shadow_variants(args, models),
+            name=config_name,
+            production_variants=production_variants,
+            shadow_production_variants=shadow_variants,
             data_capture_config=_data_capture(args),
-            kms_key_arn=args.kms_key_arn if _volume_key_allowed(args) else None,
+            kms_key_arn=args.kms_key_arn if volume_key else None,
             tags=tags,
-            # No fixed name: a changed configuration gets a new auto-generated name, so the endpoint
-            # switches over to it before Pulumi deletes the old one (create-before-delete).
-            opts=child,
+            # The name changes with the content, so an update creates the new configuration, moves
+            # the endpoint to it, then deletes the old one.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(models.values())),
         )
 
         alarms = (
@@ -273,7 +302,7 @@ def _container(spec: ContainerArgs) -> aws.sagemaker.ModelPrimaryContainerArgsDi
 
 
 def _production_variants(
-    args: ModelEndpointArgs, models: Mapping[str, aws.sagemaker.Model]
+    args: ModelEndpointArgs, model_names: Mapping[str, str]
 ) -> list[aws.sagemaker.EndpointConfigurationProductionVariantArgsDict]:
     if args.serverless:
         serverless = args.serverless
@@ -284,13 +313,13 @@ def _production_variants(
         if serverless.provisioned_concurrency:
             config["provisioned_concurrency"] = serverless.provisioned_concurrency
         return [
-            {"variant_name": serverless.model, "model_name": models[serverless.model].name, "serverless_config": config}
+            {"variant_name": serverless.model, "model_name": model_names[serverless.model], "serverless_config": config}
         ]
     variants: list[aws.sagemaker.EndpointConfigurationProductionVariantArgsDict] = []
     for variant in args.variants:
         entry: aws.sagemaker.EndpointConfigurationProductionVariantArgsDict = {
             "variant_name": variant.name,
-            "model_name": models[variant.model].name,
+            "model_name": model_names[variant.model],
             "instance_type": variant.instance_type,
             "initial_instance_count": variant.instance_count,
             "initial_variant_weight": variant.weight,
@@ -311,7 +340,7 @@ def _large_model_timeouts(
 
 
 def _shadow_variants(
-    args: ModelEndpointArgs, models: Mapping[str, aws.sagemaker.Model]
+    args: ModelEndpointArgs, model_names: Mapping[str, str]
 ) -> list[aws.sagemaker.EndpointConfigurationShadowProductionVariantArgsDict] | None:
     if not args.shadow:
         return None
@@ -323,7 +352,7 @@ def _shadow_variants(
     production_weight = args.variants[0].weight
     entry: aws.sagemaker.EndpointConfigurationShadowProductionVariantArgsDict = {
         "variant_name": shadow.name,
-        "model_name": models[shadow.model].name,
+        "model_name": model_names[shadow.model],
         "instance_type": shadow.instance_type,
         "initial_instance_count": shadow.instance_count,
         "initial_variant_weight": production_weight * shadow.sample_percent / 100,

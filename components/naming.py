@@ -5,6 +5,9 @@ Names are stable forever: renaming a SageMaker endpoint replaces it, so these fu
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 # SageMaker EndpointName / ModelName / EndpointConfigName: at most 63 characters.
 MAX_SAGEMAKER_NAME = 63
 
@@ -51,3 +54,15 @@ def feature_store_prefix(group: str) -> str:
 def glue_table_name(physical_group_name: str) -> str:
     """Glue/Athena table names are lower case with underscores."""
     return physical_group_name.lower().replace("-", "_")
+
+
+def versioned_name(base: str, content: object, max_length: int = MAX_SAGEMAKER_NAME) -> str:
+    """`base` plus a digest of `content`, within `max_length`.
+
+    SageMaker models and endpoint configurations are immutable: a change replaces them. A name that
+    changes with the content lets the replacement exist beside the old one (create, then delete),
+    keeps the name readable and known at preview, and stays within SageMaker's 63 characters, which
+    Pulumi's random auto-names (logical name + 8 characters) overrun for long endpoint names.
+    """
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{base[: max_length - len(digest) - 1].rstrip('-')}-{digest}"

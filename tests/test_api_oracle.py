@@ -95,19 +95,12 @@ def test_examples_cover_alarms_and_autoscaling() -> None:
     assert types >= {ALARM, TARGET, POLICY}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: auto-names are not budgeted. A valid blueprint (endpoint name within 40 characters, "
-    "`<blueprint>-<env>-<endpoint>` within 63) yields Model and EndpointConfiguration names "
-    "`<blueprint>-<env>-<endpoint>-model-<key>-<7 hex>` and `...-config-<7 hex>` over SageMaker's 63.",
-)
 def test_longest_valid_names_fit_sagemaker(write_blueprint: WriteBlueprint) -> None:
+    # Found by this oracle: Pulumi's random auto-names (logical name + suffix) overran SageMaker's
+    # 63 characters for long endpoint names; models and configurations now get budgeted names.
     long_name = "ranker-" + "x" * 33  # 40 characters, the schema's maximum
     path = write_blueprint(BASE.replace("ranker", long_name))
-    try:
-        resolved, plan = plan_file(path, "prod")
-    except BlueprintInvalid:
-        return  # rejected before planning: also a fix
+    resolved, plan = plan_file(path, "prod")
     assert [str(f) for f in check_plan(plan, region=resolved.blueprint.region).findings] == []
 
 
@@ -124,18 +117,12 @@ def _many_variants_blueprint(count: int) -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the error-rate alarm queries 2 metrics per variant; with 6 to 10 variants (the schema allows 10) "
-    "that is 12 to 20 MetricStat queries, and PutMetricAlarm allows at most 10 metrics per alarm.",
-)
-def test_error_rate_alarm_fits_cloudwatch_with_many_variants(write_blueprint: WriteBlueprint) -> None:
+def test_error_rate_alarm_over_too_many_variants_is_rejected_before_planning(write_blueprint: WriteBlueprint) -> None:
+    # Found by this oracle: 2 metrics per variant overran CloudWatch's 10 per metric-math alarm.
     path = write_blueprint(_many_variants_blueprint(6))
-    try:
-        resolved, plan = plan_file(path, "prod")
-    except BlueprintInvalid:
-        return  # rejected before planning: also a fix
-    assert [str(f) for f in check_plan(plan, region=resolved.blueprint.region).findings] == []
+    with pytest.raises(BlueprintInvalid) as raised:
+        plan_file(path, "prod")
+    assert "12 metrics for 6 variants, but a CloudWatch metric-math alarm takes at most 10" in str(raised.value)
 
 
 def test_five_variants_fit_the_error_rate_alarm(write_blueprint: WriteBlueprint) -> None:
@@ -363,7 +350,10 @@ def test_seeded_mistake_is_caught(
 
 
 def test_unknowns_never_hide_a_mistake_next_to_them() -> None:
-    config = with_inputs(_real(CONFIG, "recsys-prod-ranker-config"), _set("productionVariants[0].instanceType", "ml.x"))
+    config = with_inputs(
+        with_inputs(_real(CONFIG, "recsys-prod-ranker-config"), _set("productionVariants[0].instanceType", "ml.x")),
+        _set("productionVariants[0].modelName", UNKNOWN_TEXT),
+    )
     request = translate(config, region=REGION)
     assert {s.path for s in request.substitutions if s.reason == "unknown at preview"} >= {
         "ProductionVariants[0].ModelName",
@@ -373,7 +363,7 @@ def test_unknowns_never_hide_a_mistake_next_to_them() -> None:
 
 
 def test_auto_name_over_63_characters_is_caught() -> None:
-    model = _real(MODEL, "recsys-prod-ranker-model-champion")
+    model = with_inputs(_real(MODEL, "recsys-prod-ranker-model-champion"), _set("name", _DELETE))
     long_logical = dataclasses.replace(model, name="m" * 56)
     (finding,) = _findings(long_logical)
     assert finding.path == "ModelName"
@@ -407,7 +397,7 @@ def test_tags_map_becomes_a_key_value_list() -> None:
 
 
 def test_model_without_name_gets_pulumis_auto_name() -> None:
-    model = _real(MODEL, "recsys-prod-ranker-model-champion")
+    model = with_inputs(_real(MODEL, "recsys-prod-ranker-model-champion"), _set("name", _DELETE))
     assert "name" not in model.inputs
     request = _request(model)
     assert request.params["ModelName"] == "recsys-prod-ranker-model-champion" + AUTONAME_SUFFIX
@@ -478,7 +468,7 @@ def test_production_variant_translation() -> None:
         {"CaptureMode": "Input"},
         {"CaptureMode": "Output"},
     ]
-    assert request.params["EndpointConfigName"] == "recsys-prod-ranker-config" + AUTONAME_SUFFIX
+    assert request.params["EndpointConfigName"] == config.inputs["name"]
 
 
 def test_serverless_shadow_timeouts_and_default_weight() -> None:
