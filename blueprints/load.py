@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from blueprints import rules
 from blueprints.errors import BlueprintInvalid, Problem
-from blueprints.schema import Blueprint, Endpoint, Environment
+from blueprints.schema import Blueprint, Endpoint, Environment, Registry
 from blueprints.yaml_source import Path_, SourceDocument, read_yaml
 
 # Overrides may not change what identifies the platform or the overrides themselves.
@@ -105,7 +105,14 @@ def _partial_rule_problems(document: SourceDocument, error: pydantic.ValidationE
             continue
         kept.append(index)
     environments = data.get("environments")
+    raw_registry = data.get("registry")
+    registry = None
+    if isinstance(raw_registry, dict) and isinstance(raw_registry.get("model_groups"), list):
+        registry = Registry.model_construct(
+            model_groups=[group for group in raw_registry["model_groups"] if isinstance(group, str)]
+        )
     blueprint = Blueprint.model_construct(
+        registry=registry,
         blueprint=str(data.get("blueprint", "")),
         team="",
         owner="",
@@ -223,7 +230,8 @@ def display_path(path: Path_, data: Any) -> str:
 
 
 def _problem_from_pydantic(document: SourceDocument, error: Any) -> Problem:
-    path: Path_ = tuple(part for part in error["loc"] if isinstance(part, int | str))
+    # pydantic marks a bad mapping key with a "[key]" segment after the key itself.
+    path: Path_ = tuple(part for part in error["loc"] if isinstance(part, int | str) and part != "[key]")
     kind = error["type"]
     given = error.get("input")
     if kind == "extra_forbidden":

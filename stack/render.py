@@ -9,6 +9,7 @@ from typing import Any
 from rich.tree import Tree
 
 from components import instances
+from components.endpoint import MODEL_GROUP_TAG
 from stack.engine import Plan, PlannedResource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -84,13 +85,34 @@ def _model(inputs: Mapping[str, Any]) -> str:
     container = inputs.get("primaryContainer") or {}
     isolation = "network-isolated" if inputs.get("enableNetworkIsolation") else "network isolation off"
     vpc = ", in VPC" if inputs.get("vpcConfig") else ""
-    return f"{container.get('image')} ({isolation}{vpc})"
+    group = (inputs.get("tags") or {}).get(MODEL_GROUP_TAG)
+    registry = f", versions from model group {group}" if group else ""
+    return f"{inputs.get('name')}: {container.get('image')} ({isolation}{vpc}{registry})"
+
+
+def _feature_group(inputs: Mapping[str, Any]) -> str:
+    parts = [f"{inputs.get('featureGroupName')}: {len(inputs.get('featureDefinitions') or [])} features"]
+    online = inputs.get("onlineStoreConfig")
+    if online:
+        ttl = online.get("ttlDuration")
+        parts.append("online" + (f" (TTL {ttl.get('value')} {str(ttl.get('unit')).lower()})" if ttl else ""))
+    offline = inputs.get("offlineStoreConfig")
+    if offline:
+        parts.append(
+            f"offline {offline.get('tableFormat')} table {offline.get('dataCatalogConfig', {}).get('tableName')}"
+        )
+    return ", ".join(parts)
 
 
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _endpoint_config,
     "aws:sagemaker/model:Model": _model,
     "aws:sagemaker/endpoint:Endpoint": _endpoint,
+    "aws:sagemaker/featureGroup:FeatureGroup": _feature_group,
+    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": lambda inputs: (
+        f"{inputs.get('trackingServerName')}, size {inputs.get('trackingServerSize')}"
+    ),
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": lambda inputs: str(inputs.get("modelPackageGroupName")),
     "aws:cloudwatch/metricAlarm:MetricAlarm": lambda inputs: f"{inputs.get('name')} > {inputs.get('threshold')}",
     "aws:appautoscaling/target:Target": lambda inputs: (
         f"{inputs.get('resourceId')}: {inputs.get('minCapacity')}-{inputs.get('maxCapacity')} instances"
