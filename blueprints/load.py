@@ -28,6 +28,7 @@ class ResolvedBlueprint:
 
     blueprint: Blueprint
     environment_name: str
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def environment(self) -> Environment:
@@ -36,6 +37,11 @@ class ResolvedBlueprint:
 
 def load(path: Path) -> Blueprint:
     """Read and validate the blueprint at `path` and every one of its environments."""
+    return validate_file(path)[0]
+
+
+def validate_file(path: Path) -> tuple[Blueprint, list[Problem]]:
+    """Validate `path` and all its environments; return the blueprint and its warnings."""
     document = read_yaml(path)
     blueprint, problems = _validate(document)
     base_problems = list(problems)
@@ -44,7 +50,15 @@ def load(path: Path) -> Blueprint:
     if problems:
         raise BlueprintInvalid(problems)
     assert blueprint is not None
-    return blueprint
+    return blueprint, _warnings(document, blueprint)
+
+
+def _warnings(document: SourceDocument, blueprint: Blueprint) -> list[Problem]:
+    problems = []
+    for path, message in rules.warnings(blueprint):
+        line, column = document.position(path)
+        problems.append(Problem(document.file, line, column, display_path(path, document.data), message, "warning"))
+    return problems
 
 
 def load_for_environment(path: Path, environment: str) -> ResolvedBlueprint:
@@ -60,7 +74,7 @@ def load_for_environment(path: Path, environment: str) -> ResolvedBlueprint:
     problems += env_problems
     if problems or resolved is None:
         raise BlueprintInvalid(problems)
-    return resolved
+    return ResolvedBlueprint(resolved.blueprint, environment, tuple(_warnings(document, resolved.blueprint)))
 
 
 def _environment_names(document: SourceDocument) -> list[str]:

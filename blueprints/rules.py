@@ -7,6 +7,7 @@ the first problem: users see everything wrong with a blueprint at once.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,105 @@ def check(blueprint: Blueprint) -> list[Finding]:
     findings += _registry(blueprint)
     findings += _feature_store(blueprint)
     findings += _experiment_tracking(blueprint)
+    findings += _monitoring(blueprint)
+    findings += _feedback(blueprint)
     return findings
+
+
+def warnings(blueprint: Blueprint) -> list[Finding]:
+    """What is allowed but probably not meant; reported without failing."""
+    found: list[Finding] = []
+    by_name = {e.name: e for e in blueprint.endpoints}
+    for index, name in enumerate(blueprint.feedback.endpoints if blueprint.feedback else []):
+        endpoint = by_name.get(name)
+        if endpoint is not None and endpoint.data_capture is None:
+            found.append(
+                (
+                    ("feedback", "endpoints", index),
+                    f"endpoint {name} does not capture data (endpoints.{name}.data_capture), so its feedback "
+                    "cannot be joined to the requests it answers",
+                )
+            )
+    return found
+
+
+# SageMaker monitoring schedules run at most hourly, on the hour: cron(0 <hours> ? * * *), where
+# <hours> is *, an hour, or an hour/step (CreateMonitoringSchedule ScheduleExpression).
+_CRON = re.compile(r"^cron\(0 (\*|\*/(\d{1,2})|(\d{1,2})|(\d{1,2})/(\d{1,2})) \? \* \* \*\)$")
+SCHEDULE_ALIASES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
+
+
+def schedule_problem(schedule: str) -> str | None:
+    """Why SageMaker would reject `schedule`, or None."""
+    if schedule in SCHEDULE_ALIASES:
+        return None
+    match = _CRON.match(schedule)
+    hours = [int(h) for h in (match.groups()[1:] if match else ()) if h is not None]
+    if match is None or any(h > 24 for h in hours) or (match.group(3) and int(match.group(3)) > 23):
+        return (
+            f"schedule {schedule!r} is not one SageMaker accepts: use hourly, daily, or cron(0 H ? * * *), "
+            "cron(0 */N ? * * *) or cron(0 H/N ? * * *) (monitoring runs at most hourly, on the hour)"
+        )
+    return None
+
+
+def _monitoring(blueprint: Blueprint) -> Iterator[Finding]:
+    if blueprint.monitoring is None:
+        return
+    monitors = blueprint.monitoring.drift
+    yield from _duplicates([m.name for m in monitors], ("monitoring", "drift"), "monitor")
+    indexes = {e.name: i for i, e in enumerate(blueprint.endpoints)}
+    for index, monitor in enumerate(monitors):
+        path: Path = ("monitoring", "drift", index)
+        problem = schedule_problem(monitor.schedule)
+        if problem:
+            yield ((*path, "schedule"), problem)
+        try:
+            instances.lookup(monitor.instance_type, purpose="processing")
+        except instances.UnknownInstanceType as error:
+            yield ((*path, "instance_type"), str(error))
+        if monitor.kind == "model-quality":
+            for field in ("ground_truth", "problem_type"):
+                if getattr(monitor, field) is None:
+                    yield (path, f"a model-quality monitor needs `{field}`")
+        else:
+            for field in ("ground_truth", "problem_type", "inference_attribute", "probability_attribute"):
+                if getattr(monitor, field) is not None:
+                    yield ((*path, field), f"`{field}` applies to model-quality monitors only")
+        if monitor.endpoint not in indexes:
+            yield (
+                (*path, "endpoint"),
+                f"endpoint {monitor.endpoint!r} is not one of this blueprint's endpoints "
+                f"({', '.join(indexes) or 'none'})" + _suggest(monitor.endpoint, list(indexes)),
+            )
+            continue
+        endpoint = blueprint.endpoints[indexes[monitor.endpoint]]
+        where = f"endpoints.{endpoint.name}"
+        if endpoint.serverless is not None:
+            yield (
+                (*path, "endpoint"),
+                f"endpoint {endpoint.name} ({where}) is serverless, and Model Monitor cannot watch serverless "
+                "endpoints; use a scheduled job on Kubernetes instead",
+            )
+        elif endpoint.data_capture is None:
+            yield (
+                (*path, "endpoint"),
+                f"endpoint {endpoint.name} has no data_capture ({where}.data_capture), and Model Monitor reads "
+                "captured requests: add data_capture to the endpoint",
+            )
+
+
+def _feedback(blueprint: Blueprint) -> Iterator[Finding]:
+    if blueprint.feedback is None:
+        return
+    names = [e.name for e in blueprint.endpoints]
+    for index, name in enumerate(blueprint.feedback.endpoints):
+        if name not in names:
+            yield (
+                ("feedback", "endpoints", index),
+                f"endpoint {name!r} is not one of this blueprint's endpoints ({', '.join(names) or 'none'})"
+                + _suggest(name, names),
+            )
 
 
 def _registry(blueprint: Blueprint) -> Iterator[Finding]:

@@ -269,6 +269,48 @@ class Retention(Strict):
     )
 
 
+class OnCall(Strict):
+    """Who gets paged: an e-mail subscription to the platform's alarm topic."""
+
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class DriftMonitor(Strict):
+    """A SageMaker Model Monitor schedule on an endpoint's captured traffic."""
+
+    name: Name
+    endpoint: str = Field(description="Name of the endpoint to watch; it must capture data.")
+    kind: Literal["data-quality", "model-quality"]
+    baseline: S3Uri = Field(description="S3 prefix holding the baseline's statistics.json and constraints.json.")
+    schedule: str = Field(
+        description="hourly, daily, or a SageMaker cron such as cron(0 */6 ? * * *)",
+        json_schema_extra={"examples": ["hourly", "daily", "cron(0 */6 ? * * *)"]},
+    )
+    ground_truth: S3Uri | None = Field(default=None, description="model-quality: where ground-truth labels land.")
+    problem_type: Literal["binary-classification", "multiclass-classification", "regression"] | None = None
+    inference_attribute: str | None = Field(
+        default=None, description="model-quality: the field of the model's output holding the prediction."
+    )
+    probability_attribute: str | None = Field(
+        default=None, description="model-quality: the field of the model's output holding the probability."
+    )
+    probability_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    instance_type: str = Field(default="ml.m5.xlarge", description="Processing instance type of the job.")
+
+
+class Monitoring(Strict):
+    """Drift monitors and the on-call destination of every alarm."""
+
+    on_call: OnCall | None = None
+    drift: list[DriftMonitor] = Field(default_factory=list)
+
+
+class Feedback(Strict):
+    """An API that receives feedback on predictions, joined to captured requests by inference id."""
+
+    endpoints: Annotated[list[str], Field(min_length=1)]
+
+
 class Blueprint(Strict):
     """One team's ML platform across its environments."""
 
@@ -287,3 +329,5 @@ class Blueprint(Strict):
     experiment_tracking: ExperimentTracking | None = None
     retention: Retention = Field(default_factory=Retention)
     endpoints: list[Endpoint] = Field(default_factory=list)
+    monitoring: Monitoring | None = None
+    feedback: Feedback | None = None

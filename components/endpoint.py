@@ -146,6 +146,8 @@ class ModelEndpointArgs:
     """Application Auto Scaling for each production variant."""
     fallback_model: str | None = None
     """Key of a known-good model kept deployed for rollback."""
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    """SNS topic the alarms notify (on-call); None creates them without actions."""
     sticky_sessions: bool = False
     """Clients use SageMaker stateful sessions; recorded as a tag (the feature is request-time only)."""
     vpc: VpcArgs | None = None
@@ -239,6 +241,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                 thresholds=args.alarms,
                 tags=tags,
                 opts=child,
+                topic_arn=args.alarm_topic_arn,
             )
             if args.alarms
             else {}

@@ -48,6 +48,7 @@ def create_endpoint_alarms(
     thresholds: AlarmThresholds,
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, aws.cloudwatch.MetricAlarm]:
     """One p99 latency alarm per variant and one error-rate alarm for the endpoint, by alarm name."""
     alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
@@ -83,6 +84,7 @@ def create_endpoint_alarms(
             error_rate=thresholds.error_rate,
             tags=tags,
             opts=opts,
+            topic_arn=topic_arn,
         )
     return alarms
 
@@ -95,6 +97,7 @@ def _error_rate_alarm(
     error_rate: float,
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None,
 ) -> aws.cloudwatch.MetricAlarm:
     queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = []
     for index, variant in enumerate(variants):
@@ -136,6 +139,13 @@ def _error_rate_alarm(
         threshold=error_rate,
         comparison_operator="GreaterThanThreshold",
         treat_missing_data="notBreaching",
+        alarm_actions=_actions(topic_arn),
+        ok_actions=_actions(topic_arn),
         tags=dict(tags),
         opts=opts,
     )
+
+
+def _actions(topic_arn: pulumi.Input[str] | None) -> list[pulumi.Input[str]]:
+    # Notify on recovery too, so on-call knows an incident ended without checking the console.
+    return [topic_arn] if topic_arn is not None else []

@@ -46,6 +46,8 @@ class FoundationArgs:
     """Security groups endpoints use."""
     model_group_names: Sequence[str] = ()
     """Model package groups whose versions the execution role may read (endpoints deploy them)."""
+    publishes_monitoring_metrics: bool = False
+    """Model Monitor jobs run as the execution role and publish drift metrics to CloudWatch."""
     noncurrent_version_days: int = 90
     """Days an overwritten or deleted object version stays recoverable."""
     prefix_expiration_days: Mapping[str, int] = field(default_factory=dict)
@@ -78,6 +80,9 @@ class Foundation(pulumi.ComponentResource):
             description=f"mlstack {prefix}: artifacts, endpoints, monitoring",
             enable_key_rotation=True,
             deletion_window_in_days=args.key_deletion_window_days,
+            policy=pulumi.Output.all(args.account_id, args.partition).apply(
+                lambda values: _key_policy(account_id=values[0], partition=values[1])
+            ),
             tags=tags,
             opts=child,
         )
@@ -210,6 +215,35 @@ def _lifecycle_rules(args: FoundationArgs) -> list[aws.s3.BucketLifecycleConfigu
     return rules
 
 
+def _key_policy(*, account_id: str, partition: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    # The AWS default: the account's IAM policies decide who may use the key.
+                    "Sid": "AccountIamPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    # CloudWatch alarms publish to the KMS-encrypted on-call topic only if the key
+                    # lets CloudWatch use it: https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+                    "Sid": "CloudWatchAlarmsToEncryptedTopic",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
+        },
+        sort_keys=True,
+    )
+
+
 def _tls_only_policy(bucket_arn: str) -> str:
     return json.dumps(
         {
@@ -283,6 +317,17 @@ def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, parti
         },
     ]
     statements += model_read_statements(partition, args.region, args.model_data_uris, args.image_uris)
+    if args.publishes_monitoring_metrics:
+        statements.append(
+            {
+                "Sid": "ModelMonitorMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                # PutMetricData has no resource-level permissions; the namespace condition is the scope.
+                "Resource": ["*"],
+                "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/Endpoints/*"]}},
+            }
+        )
     if args.model_group_names:
         statements.append(
             {

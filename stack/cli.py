@@ -10,14 +10,14 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from blueprints.errors import BlueprintInvalid
+from blueprints.errors import BlueprintInvalid, Problem
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
@@ -73,15 +73,23 @@ def validate(
     env: Annotated[list[str] | None, typer.Option("--env", "-e", help="Only this environment (repeatable).")] = None,
 ) -> None:
     """Check a blueprint and its environments; print every problem with its line."""
-    from blueprints.load import load, load_for_environment
+    from blueprints.load import load_for_environment, validate_file
 
-    def run() -> list[str]:
+    def run() -> tuple[list[str], list[Problem]]:
         if env:
-            return [load_for_environment(file, name).environment_name for name in env]
-        return list(load(file).environments)
+            resolved = [load_for_environment(file, name) for name in env]
+            return [r.environment_name for r in resolved], sorted({w for r in resolved for w in r.warnings})
+        blueprint, warnings = validate_file(file)
+        return list(blueprint.environments), warnings
 
-    checked = _guarded(run)
+    checked, warnings = _guarded(run)
+    _print_warnings(warnings)
     out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
+
+
+def _print_warnings(warnings: Iterable[Problem]) -> None:
+    for warning in warnings:
+        err.print(str(warning), markup=False)
 
 
 @app.command()
@@ -98,6 +106,7 @@ def plan(
     from stack.render import plan_tree, preview_json
 
     resolved, planned = _guarded(lambda: plan_file(file, env))
+    _print_warnings(resolved.warnings)
     if as_json or output:
         text = preview_json(planned)
         if output:

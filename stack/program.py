@@ -9,13 +9,15 @@ from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 
 from blueprints.load import ResolvedBlueprint
-from blueprints.rules import serverless_models
+from blueprints.rules import SCHEDULE_ALIASES, serverless_models
 from blueprints.schema import Endpoint, Model
 from components import images, instances, sizing
 from components.autoscaling import ScalingArgs
 from components.containers import large_model_environment
+from components.dashboard import DashboardEndpoint, create_dashboard, endpoint_monitors
 from components.endpoint import (
     ContainerArgs,
     DataCaptureArgs,
@@ -30,6 +32,7 @@ from components.endpoint import (
 from components.endpoint_alarms import AlarmThresholds
 from components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
 from components.foundation import Foundation, FoundationArgs
+from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from components.naming import (
     data_capture_prefix,
     endpoint_resource_name,
@@ -210,6 +213,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         for group in (blueprint.registry.model_groups if blueprint.registry else [])
     }
     containers = {e.name: _containers(e, blueprint.region, group_names) for e in blueprint.endpoints}
+    monitors = blueprint.monitoring.drift if blueprint.monitoring else []
     retention = blueprint.retention
     expirations = {
         f"{prefix}/": days
@@ -228,8 +232,15 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             partition=partition.partition,
             region=blueprint.region,
             tags=tags,
-            model_data_uris=sorted({m.model_data for e in blueprint.endpoints for m in e.models.values()}),
-            image_uris=sorted({c.image for by_model in containers.values() for c in by_model.values()}),
+            model_data_uris=sorted(
+                {m.model_data for e in blueprint.endpoints for m in e.models.values()}
+                | {uri for monitor in monitors for uri in (monitor.baseline, monitor.ground_truth) if uri}
+            ),
+            image_uris=sorted(
+                {c.image for by_model in containers.values() for c in by_model.values()}
+                | ({images.model_monitor_image(blueprint.region)} if monitors else set())
+            ),
+            publishes_monitoring_metrics=bool(monitors),
             subnet_ids=network.subnet_ids if network else (),
             security_group_ids=network.security_group_ids if network else (),
             model_group_names=sorted(
@@ -241,6 +252,21 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     on_platform = pulumi.ResourceOptions(providers=[provider], depends_on=[foundation])
+    on_call = blueprint.monitoring.on_call if blueprint.monitoring else None
+    topic_arn = (
+        OnCall(
+            f"{prefix}-on-call",
+            OnCallArgs(
+                topic_name=f"{prefix}-on-call",
+                email=on_call.email,
+                key_alias=foundation.key_alias,
+                tags=tags,
+            ),
+            opts=on_platform,
+        ).topic_arn
+        if on_call
+        else None
+    )
 
     outputs: dict[str, pulumi.Output[str]] = {
         "artifact_bucket": foundation.bucket_name,
@@ -311,15 +337,73 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
         outputs["tracking_server_arn"] = tracking.tracking_server_arn
         outputs["tracking_server_url"] = tracking.tracking_server_url
+    endpoint_components = {}
     for endpoint in blueprint.endpoints:
-        component = ModelEndpoint(
-            f"{prefix}-{endpoint.name}",
-            _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name]),
-            opts=on_platform,
-        )
+        arguments = _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name])
+        arguments.alarm_topic_arn = topic_arn
+        component = ModelEndpoint(f"{prefix}-{endpoint.name}", arguments, opts=on_platform)
+        endpoint_components[endpoint.name] = component
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
         if component.fallback_model_name is not None:
             outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
+    schedules: dict[str, str] = {}
+    native_provider = (
+        aws_native.Provider(f"{prefix}-aws-native", region=blueprint.region)
+        if any(m.kind == "model-quality" for m in monitors)
+        else None
+    )
+    for monitor in monitors:
+        monitor_name = platform_name(blueprint.blueprint, resolved.environment_name, monitor.name)
+        DriftMonitor(
+            f"{prefix}-{monitor.name}",
+            DriftMonitorArgs(
+                monitor_name=monitor_name,
+                kind=monitor.kind,
+                endpoint_name=endpoint_resource_name(blueprint.blueprint, resolved.environment_name, monitor.endpoint),
+                baseline_uri=monitor.baseline,
+                schedule_expression=SCHEDULE_ALIASES.get(monitor.schedule, monitor.schedule),
+                image_uri=images.model_monitor_image(blueprint.region),
+                instance_type=monitor.instance_type,
+                output_uri=pulumi.Output.concat("s3://", foundation.bucket_name, f"/monitoring/{monitor.name}"),
+                role_arn=foundation.execution_role_arn,
+                kms_key_arn=foundation.key_arn,
+                tags=tags,
+                ground_truth_uri=monitor.ground_truth,
+                problem_type=monitor.problem_type,
+                inference_attribute=monitor.inference_attribute,
+                probability_attribute=monitor.probability_attribute,
+                probability_threshold=monitor.probability_threshold,
+                vpc=MonitorVpc(network.subnet_ids, network.security_group_ids) if network else None,
+                alarm_topic_arn=topic_arn,
+            ),
+            # The schedule names the endpoint, which must exist before the first run.
+            opts=pulumi.ResourceOptions(
+                # aws-native carries the model-quality job definition pulumi-aws lacks; it needs its
+                # own provider pinned to the blueprint's region, like the aws one.
+                providers=[provider, native_provider] if native_provider else [provider],
+                depends_on=[foundation, endpoint_components[monitor.endpoint]],
+            ),
+        )
+        schedules[monitor_name] = monitor.endpoint
+    if blueprint.endpoints:
+        by_endpoint = endpoint_monitors(schedules)
+        create_dashboard(
+            f"{prefix}-dashboard",
+            dashboard_name=prefix,
+            region=blueprint.region,
+            endpoints=[
+                DashboardEndpoint(
+                    endpoint_name=endpoint_resource_name(blueprint.blueprint, resolved.environment_name, e.name),
+                    variants=[v.name for v in e.variants] or serverless_models(e)[:1],
+                    gpu=any(instances.lookup(v.instance_type).has_gpu for v in e.variants),
+                    monitors=by_endpoint.get(e.name, []),
+                )
+                for e in blueprint.endpoints
+            ],
+            opts=on_platform,
+        )
+    if topic_arn is not None:
+        outputs["on_call_topic_arn"] = topic_arn
     return outputs
 
 

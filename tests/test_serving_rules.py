@@ -135,7 +135,8 @@ def test_fallback_model_must_exist(write_blueprint: WriteBlueprint) -> None:
 def test_serverless_rejects_what_it_cannot_do(
     write_blueprint: WriteBlueprint, addition: str, field: str, reason: str
 ) -> None:
-    text = REFERENCE + addition
+    serverless = "    serverless: {memory_mb: 4096, max_concurrency: 20}\n"
+    text = REFERENCE.replace(serverless, serverless + addition)
     problem = only_problem(write_blueprint, text)
     assert problem.startswith(f"bp.yaml:{line_of(text, addition.strip())}:")
     assert f"endpoints.intent-classifier.{field}: a serverless endpoint cannot have `{field}`: {reason}" in problem

@@ -1,0 +1,122 @@
+"""One CloudWatch dashboard per platform, built from the plan's real endpoint and monitor names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.endpoint_alarms import SAGEMAKER_NAMESPACE
+from components.monitoring import outcome_rule_name
+
+WIDGET_WIDTH = 8
+WIDGET_HEIGHT = 6
+
+
+@dataclass(frozen=True)
+class DashboardEndpoint:
+    """An endpoint as the dashboard shows it."""
+
+    endpoint_name: str
+    variants: Sequence[str]
+    gpu: bool
+    """Whether any variant has GPUs (adds a GPU utilisation graph)."""
+    monitors: Sequence[str] = ()
+    """Drift monitor schedule names watching this endpoint."""
+
+
+def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
+    """The dashboard JSON: a row of graphs per endpoint."""
+    widgets: list[dict[str, object]] = []
+    for row, endpoint in enumerate(endpoints):
+        y = row * WIDGET_HEIGHT
+        graphs = [
+            ("Invocations", [_metric(endpoint, v, "Invocations", "Sum") for v in endpoint.variants]),
+            (
+                "p99 model latency (µs)",
+                [_metric(endpoint, v, "ModelLatency", "p99") for v in endpoint.variants],
+            ),
+            (
+                "4xx / 5xx errors",
+                [
+                    _metric(endpoint, v, m, "Sum")
+                    for v in endpoint.variants
+                    for m in ("Invocation4XXErrors", "Invocation5XXErrors")
+                ],
+            ),
+        ]
+        if endpoint.gpu:
+            graphs.append(
+                (
+                    "GPU utilisation (% x GPUs)",
+                    [
+                        [
+                            "/aws/sagemaker/Endpoints",
+                            "GPUUtilization",
+                            "EndpointName",
+                            endpoint.endpoint_name,
+                            "VariantName",
+                            v,
+                            {"stat": "Average"},
+                        ]
+                        for v in endpoint.variants
+                    ],
+                )
+            )
+        if endpoint.monitors:
+            graphs.append(
+                (
+                    "Drift violations (monitoring runs)",
+                    [
+                        [
+                            "AWS/Events",
+                            "MatchedEvents",
+                            "RuleName",
+                            outcome_rule_name(m, "violations"),
+                            {"stat": "Sum", "period": 3600},
+                        ]
+                        for m in endpoint.monitors
+                    ],
+                )
+            )
+        for column, (title, metrics) in enumerate(graphs):
+            widgets.append(
+                {
+                    "type": "metric",
+                    "x": (column * WIDGET_WIDTH) % 24,
+                    "y": y + (column * WIDGET_WIDTH) // 24 * WIDGET_HEIGHT,
+                    "width": WIDGET_WIDTH,
+                    "height": WIDGET_HEIGHT,
+                    "properties": {
+                        "title": f"{endpoint.endpoint_name}: {title}",
+                        "region": region,
+                        "view": "timeSeries",
+                        "period": 60,
+                        "metrics": metrics,
+                    },
+                }
+            )
+    return json.dumps({"widgets": widgets}, sort_keys=True)
+
+
+def _metric(endpoint: DashboardEndpoint, variant: str, metric: str, stat: str) -> list[object]:
+    return [SAGEMAKER_NAMESPACE, metric, "EndpointName", endpoint.endpoint_name, "VariantName", variant, {"stat": stat}]
+
+
+def create_dashboard(
+    name: str, *, dashboard_name: str, region: str, endpoints: Sequence[DashboardEndpoint], opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.Dashboard:
+    return aws.cloudwatch.Dashboard(
+        name, dashboard_name=dashboard_name, dashboard_body=dashboard_body(region, endpoints), opts=opts
+    )
+
+
+def endpoint_monitors(monitor_endpoints: Mapping[str, str]) -> dict[str, list[str]]:
+    """Schedule names by endpoint, from {schedule name: endpoint name}."""
+    grouped: dict[str, list[str]] = {}
+    for schedule, endpoint in sorted(monitor_endpoints.items()):
+        grouped.setdefault(endpoint, []).append(schedule)
+    return grouped

@@ -1,0 +1,328 @@
+"""Model Monitor drift schedules, the on-call topic, and their alarms.
+
+Model Monitor reports violations per feature (data quality) or per metric (model quality), so no
+single CloudWatch metric counts them. Every monitoring execution is a processing job, though, and
+its end state arrives on EventBridge: a rule per outcome (violations found, execution failed)
+counts them in `AWS/Events MatchedEvents`, and the alarms watch that count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_aws_native as aws_native
+
+# Paths inside the Model Monitor container (the analyzer reads and writes these).
+CAPTURE_INPUT_PATH = "/opt/ml/processing/input/endpoint"
+GROUND_TRUTH_PATH = "/opt/ml/processing/groundtruth"
+OUTPUT_PATH = "/opt/ml/processing/output"
+# An hourly job must finish within the hour; SageMaker caps a monitoring run at 3600 s anyway.
+MAX_RUNTIME_SECONDS = 3600
+VOLUME_SIZE_GB = 30
+_PROBLEM_TYPES = {
+    "binary-classification": "BinaryClassification",
+    "multiclass-classification": "MulticlassClassification",
+    "regression": "Regression",
+}
+
+
+@dataclass
+class OnCallArgs:
+    """Inputs of the on-call topic."""
+
+    topic_name: str
+    email: str
+    key_alias: str
+    """Platform key alias; SNS accepts an alias, so the topic is encrypted with our key."""
+    tags: Mapping[str, str]
+
+
+class OnCall(pulumi.ComponentResource):
+    """A KMS-encrypted SNS topic with the on-call e-mail subscribed."""
+
+    topic_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: OnCallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlstack:monitoring:OnCall", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        topic = aws.sns.Topic(
+            f"{name}-topic",
+            name=args.topic_name,
+            kms_master_key_id=args.key_alias,
+            tags=dict(args.tags),
+            opts=child,
+        )
+        # E-mail subscriptions stay pending until the recipient confirms the message AWS sends.
+        aws.sns.TopicSubscription(f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child)
+        self.topic_arn = topic.arn
+        self.register_outputs({"topic_arn": self.topic_arn})
+
+
+@dataclass(frozen=True)
+class MonitorVpc:
+    subnet_ids: Sequence[str]
+    security_group_ids: Sequence[str]
+
+
+@dataclass
+class DriftMonitorArgs:
+    """Inputs of a DriftMonitor."""
+
+    monitor_name: str
+    """Physical name of the job definition and the schedule."""
+    kind: Literal["data-quality", "model-quality"]
+    endpoint_name: str
+    baseline_uri: str
+    """S3 prefix with statistics.json and constraints.json."""
+    schedule_expression: str
+    image_uri: str
+    """Model Monitor analyzer image for the region."""
+    instance_type: str
+    output_uri: pulumi.Input[str]
+    role_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    tags: Mapping[str, str]
+    ground_truth_uri: str | None = None
+    problem_type: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold: float | None = None
+    vpc: MonitorVpc | None = None
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    """Where the drift and failure alarms notify; None leaves them without actions."""
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class DriftMonitor(pulumi.ComponentResource):
+    """A monitoring job definition, its schedule, and alarms on violations and failed runs."""
+
+    schedule_name: str
+    alarm_names: list[str]
+
+    def __init__(self, name: str, args: DriftMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlstack:monitoring:DriftMonitor", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**args.extra_tags, **args.tags}
+        if args.kind == "data-quality":
+            definition_name: pulumi.Output[str] = _data_quality(name, args, tags, child)
+            monitoring_type = "DataQuality"
+        else:
+            definition_name = _model_quality(name, args, tags, child)
+            monitoring_type = "ModelQuality"
+        schedule = aws.sagemaker.MonitoringSchedule(
+            f"{name}-schedule",
+            name=args.monitor_name,
+            monitoring_schedule_config={
+                "monitoring_job_definition_name": definition_name,
+                "monitoring_type": monitoring_type,
+                "schedule_config": {"schedule_expression": args.schedule_expression},
+            },
+            tags=tags,
+            opts=child,
+        )
+        self.schedule_name = args.monitor_name
+        self.alarm_names = [
+            _outcome_alarm(name, args=args, schedule=schedule, outcome=outcome, tags=tags, opts=child)
+            for outcome in ("violations", "failed")
+        ]
+        self.register_outputs({"schedule_name": self.schedule_name, "alarm_names": self.alarm_names})
+
+
+def _vpc(args: DriftMonitorArgs) -> dict[str, list[str]] | None:
+    if not args.vpc:
+        return None
+    return {"subnets": list(args.vpc.subnet_ids), "security_group_ids": list(args.vpc.security_group_ids)}
+
+
+def _data_quality(
+    name: str, args: DriftMonitorArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
+) -> pulumi.Output[str]:
+    baseline = args.baseline_uri.rstrip("/")
+    network: aws.sagemaker.DataQualityJobDefinitionNetworkConfigArgsDict = {
+        "enable_inter_container_traffic_encryption": True,
+        "enable_network_isolation": True,
+    }
+    vpc = _vpc(args)
+    if vpc:
+        network["vpc_config"] = {"subnets": vpc["subnets"], "security_group_ids": vpc["security_group_ids"]}
+    definition = aws.sagemaker.DataQualityJobDefinition(
+        f"{name}-job",
+        name=args.monitor_name,
+        data_quality_app_specification={
+            "image_uri": args.image_uri,
+            # Per-feature drift metrics in /aws/sagemaker/Endpoints/data-metrics, for the dashboard.
+            "environment": {"publish_cloudwatch_metrics": "Enabled"},
+        },
+        data_quality_baseline_config={
+            "constraints_resource": {"s3_uri": f"{baseline}/constraints.json"},
+            "statistics_resource": {"s3_uri": f"{baseline}/statistics.json"},
+        },
+        data_quality_job_input={
+            "endpoint_input": {"endpoint_name": args.endpoint_name, "local_path": CAPTURE_INPUT_PATH}
+        },
+        data_quality_job_output_config={
+            "kms_key_id": args.kms_key_arn,
+            "monitoring_outputs": {
+                "s3_output": {"s3_uri": args.output_uri, "local_path": OUTPUT_PATH, "s3_upload_mode": "EndOfJob"}
+            },
+        },
+        job_resources={
+            "cluster_config": {
+                "instance_count": 1,
+                "instance_type": args.instance_type,
+                "volume_size_in_gb": VOLUME_SIZE_GB,
+                "volume_kms_key_id": args.kms_key_arn,
+            }
+        },
+        network_config=network,
+        role_arn=args.role_arn,
+        stopping_condition={"max_runtime_in_seconds": MAX_RUNTIME_SECONDS},
+        tags=dict(tags),
+        opts=opts,
+    )
+    return definition.name.apply(lambda value: str(value or args.monitor_name))
+
+
+def _model_quality(
+    name: str, args: DriftMonitorArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
+) -> pulumi.Output[str]:
+    # pulumi-aws has no ModelQualityJobDefinition; the AWS Cloud Control provider does.
+    assert args.ground_truth_uri is not None and args.problem_type is not None
+    endpoint_input: aws_native.sagemaker.ModelQualityJobDefinitionEndpointInputArgsDict = {
+        "endpoint_name": args.endpoint_name,
+        "local_path": CAPTURE_INPUT_PATH,
+    }
+    if args.inference_attribute:
+        endpoint_input["inference_attribute"] = args.inference_attribute
+    if args.probability_attribute:
+        endpoint_input["probability_attribute"] = args.probability_attribute
+    if args.probability_threshold is not None:
+        endpoint_input["probability_threshold_attribute"] = args.probability_threshold
+    network: aws_native.sagemaker.ModelQualityJobDefinitionNetworkConfigArgsDict = {
+        "enable_inter_container_traffic_encryption": True,
+        "enable_network_isolation": True,
+    }
+    vpc = _vpc(args)
+    if vpc:
+        network["vpc_config"] = {"subnets": vpc["subnets"], "security_group_ids": vpc["security_group_ids"]}
+    definition = aws_native.sagemaker.ModelQualityJobDefinition(
+        f"{name}-job",
+        job_definition_name=args.monitor_name,
+        endpoint_name=args.endpoint_name,
+        model_quality_app_specification={
+            "image_uri": args.image_uri,
+            "problem_type": aws_native.sagemaker.ModelQualityJobDefinitionProblemType(
+                _PROBLEM_TYPES[args.problem_type]
+            ),
+            "environment": {"publish_cloudwatch_metrics": "Enabled"},
+        },
+        model_quality_baseline_config={
+            "constraints_resource": {"s3_uri": f"{args.baseline_uri.rstrip('/')}/constraints.json"}
+        },
+        model_quality_job_input={
+            "endpoint_input": endpoint_input,
+            "ground_truth_s3_input": {"s3_uri": args.ground_truth_uri},
+        },
+        model_quality_job_output_config={
+            "kms_key_id": args.kms_key_arn,
+            "monitoring_outputs": [
+                {
+                    "s3_output": {
+                        "s3_uri": args.output_uri,
+                        "local_path": OUTPUT_PATH,
+                        "s3_upload_mode": aws_native.sagemaker.ModelQualityJobDefinitionS3OutputS3UploadMode.END_OF_JOB,
+                    }
+                }
+            ],
+        },
+        job_resources={
+            "cluster_config": {
+                "instance_count": 1,
+                "instance_type": args.instance_type,
+                "volume_size_in_gb": VOLUME_SIZE_GB,
+                "volume_kms_key_id": args.kms_key_arn,
+            }
+        },
+        network_config=network,
+        role_arn=args.role_arn,
+        stopping_condition={"max_runtime_in_seconds": MAX_RUNTIME_SECONDS},
+        tags=[{"key": key, "value": value} for key, value in sorted(tags.items())],
+        opts=opts,
+    )
+    return definition.job_definition_name.apply(lambda value: str(value or args.monitor_name))
+
+
+_OUTCOMES = {
+    # A monitoring run that found violations completes with this exit message.
+    "violations": {"ExitMessage": [{"prefix": "CompletedWithViolations"}]},
+    "failed": {"ProcessingJobStatus": ["Failed"]},
+}
+_OUTCOME_ADVICE = {
+    "violations": "found drift against its baseline. Open the violations report in the monitor's S3 output; "
+    "retrain or roll back if the drift is real, re-baseline if the change is expected.",
+    "failed": "failed to run. Check the processing job's logs (/aws/sagemaker/ProcessingJobs); a missing "
+    "baseline or no captured data in the window are the usual causes.",
+}
+
+
+def outcome_rule_name(monitor_name: str, outcome: str) -> str:
+    return f"{monitor_name}-{outcome}"
+
+
+def _outcome_alarm(
+    name: str,
+    *,
+    args: DriftMonitorArgs,
+    schedule: aws.sagemaker.MonitoringSchedule,
+    outcome: Literal["violations", "failed"],
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> str:
+    rule_name = outcome_rule_name(args.monitor_name, outcome)
+    aws.cloudwatch.EventRule(
+        f"{name}-{outcome}-rule",
+        name=rule_name,
+        description=f"Monitoring runs of {args.monitor_name} that {outcome}",
+        event_pattern=schedule.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "source": ["aws.sagemaker"],
+                    "detail-type": ["SageMaker Processing Job State Change"],
+                    "detail": {"MonitoringScheduleArn": [arn], **_OUTCOMES[outcome]},  # type: ignore[dict-item]
+                },
+                sort_keys=True,
+            )
+        ),
+        tags=dict(tags),
+        opts=opts,
+    )
+    alarm_name = f"{args.monitor_name}-{outcome}"
+    actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-{outcome}-alarm",
+        name=alarm_name,
+        alarm_description=(
+            f"Model Monitor schedule {args.monitor_name} on {args.endpoint_name} {_OUTCOME_ADVICE[outcome]}"
+        ),
+        namespace="AWS/Events",
+        metric_name="MatchedEvents",
+        dimensions={"RuleName": rule_name},
+        statistic="Sum",
+        # Runs are hourly at most: look at the last hour as one datapoint.
+        period=3600,
+        evaluation_periods=1,
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        # No matching event in the hour means nothing went wrong.
+        treat_missing_data="notBreaching",
+        alarm_actions=actions,
+        ok_actions=actions,
+        tags=dict(tags),
+        opts=opts,
+    )
+    return alarm_name
