@@ -73,6 +73,8 @@ def create_endpoint_alarms(
                 comparison_operator="GreaterThanThreshold",
                 # No traffic means no latency to judge, not an outage.
                 treat_missing_data="notBreaching",
+                alarm_actions=_actions(topic_arn),
+                ok_actions=_actions(topic_arn),
                 tags=dict(tags),
                 opts=opts,
             )
