@@ -4,8 +4,9 @@ The offline plan runs under the Pulumi SDK's mocks, which accept any value: a bo
 variant name SageMaker rejects, an instance count of 0 all plan fine and fail only at `pulumi up`.
 This module turns each planned pulumi-aws resource into the request the provider sends
 (CreateModel, CreateEndpointConfig, CreateEndpoint, PutMetricAlarm, RegisterScalableTarget,
-PutScalingPolicy) and checks it against botocore's bundled service model, which AWS publishes for
-its SDKs. It shares no code with the components it checks.
+PutScalingPolicy, CreateFeatureGroup, CreateMlflowTrackingServer, CreateModelPackageGroup,
+PutModelPackageGroupPolicy, PutBucketLifecycleConfiguration) and checks it against botocore's bundled
+service model, which AWS publishes for its SDKs. It shares no code with the components it checks.
 
 The translation mirrors pulumi-aws, a bridge over the Terraform AWS provider: inputs arrive in
 pulumi-aws's camelCase wire names, and the provider's `expand*` functions build the request. The
@@ -24,6 +25,7 @@ import copy
 import dataclasses
 import difflib
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -86,9 +88,11 @@ class Field:
 
     to: str | None = None
     """API member; a dotted name nests inside the current structure; None keeps the default name."""
-    how: Literal["rename", "drop", "first", "map_to_list", "number"] = "rename"
+    how: Literal["rename", "drop", "first", "map_to_list", "number", "json", "omit_empty"] = "rename"
     """`drop`: not sent; `first`: a Pulumi list of which the provider sends only item 0 as a structure;
-    `map_to_list`: a map sent as a list of {key, value} structures; `number`: a string sent as a double."""
+    `map_to_list`: a map sent as a list of {key, value} structures; `number`: a string sent as a double;
+    `json`: a JSON document the provider re-encodes compactly (invalid JSON fails before any request);
+    `omit_empty`: a string not sent when empty."""
     key: str = "Key"
     value: str = "Value"
     why: str = ""
@@ -121,7 +125,8 @@ class Translation:
     service: str
     operation: str
     name_member: str
-    """The member that carries the resource's physical name (auto-named by Pulumi when absent)."""
+    """The member that carries the resource's physical name (auto-named by Pulumi when absent); empty
+    when pulumi-aws makes the name a required input, which it never auto-names."""
     fields: Mapping[str, Field]
     """Exceptions by wire path: dotted wire names (list items add no segment), or `**.<name>` at any depth."""
     defaults: tuple[Default, ...] = ()
@@ -234,6 +239,160 @@ def _scaling_policy_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str
                 "exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification, "
                 f"got {specs or 'none'}",
             )
+
+
+# CreateFeatureGroup's documentation in botocore's model (sagemaker service-2) states these; the Terraform
+# schema (internal/service/sagemaker/feature_group.go) repeats some of them.
+RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
+EVENT_TIME_FEATURE_TYPES = ("String", "Fractional")
+
+
+def _feature_group_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # "You must include at least one of OnlineStoreConfig and OfflineStoreConfig" (Terraform: AtLeastOneOf).
+    if "OnlineStoreConfig" not in request and "OfflineStoreConfig" not in request:
+        yield "", "at least one of OnlineStoreConfig and OfflineStoreConfig is required"
+    definitions = [d for d in request.get("FeatureDefinitions") or [] if isinstance(d, Mapping)]
+    types = {d.get("FeatureName"): d.get("FeatureType") for d in definitions}
+    # "RecordIdentifierFeatureName must be one of feature definitions' names"; "An EventTime can be a String
+    # or Fractional" (and must be a feature: every record carries it).
+    for member in ("RecordIdentifierFeatureName", "EventTimeFeatureName"):
+        name = request.get(member)
+        if isinstance(name, str) and name not in types:
+            yield member, f"{name!r} is not one of the FeatureDefinitions ({', '.join(map(str, types))})"
+    event_time = request.get("EventTimeFeatureName")
+    if event_time in types and types[event_time] not in EVENT_TIME_FEATURE_TYPES:
+        yield (
+            "EventTimeFeatureName",
+            f"{event_time!r} is {types[event_time]}; an event time must be String or Fractional",
+        )
+    for index, definition in enumerate(definitions):
+        # "FeatureNames cannot be any of the following: is_deleted, write_time, api_invocation_time"
+        # (Terraform: StringNotInSlice, case-sensitive).
+        if definition.get("FeatureName") in RESERVED_FEATURE_NAMES:
+            yield f"FeatureDefinitions[{index}].FeatureName", f"{definition['FeatureName']!r} is reserved"
+        # CollectionType "Vector: ... Must have elements with fractional feature types."
+        if definition.get("CollectionType") == "Vector" and definition.get("FeatureType") != "Fractional":
+            yield f"FeatureDefinitions[{index}].FeatureType", "a Vector collection must be Fractional"
+    offline = request.get("OfflineStoreConfig")
+    if (
+        isinstance(offline, Mapping)
+        and offline.get("TableFormat") == "Iceberg"
+        and offline.get("DisableGlueTableCreation")
+    ):
+        # DisableGlueTableCreation: "The Iceberg table format is only supported when this is set to False."
+        yield "OfflineStoreConfig.DisableGlueTableCreation", "the Iceberg table format needs the Glue table created"
+    # Terraform validates both KMS keys with verify.ValidARN: a bare key id fails at preview.
+    online = request.get("OnlineStoreConfig")
+    for path, holder, key in (
+        ("OnlineStoreConfig.SecurityConfig.KmsKeyId", (online or {}).get("SecurityConfig"), "KmsKeyId"),
+        ("OfflineStoreConfig.S3StorageConfig.KmsKeyId", (offline or {}).get("S3StorageConfig"), "KmsKeyId"),
+    ):
+        value = holder.get(key) if isinstance(holder, Mapping) else None
+        if isinstance(value, str) and not _is_arn(value):
+            yield path, f"{value!r} is not an ARN; pulumi-aws takes only a KMS key ARN here"
+    throughput = request.get("ThroughputConfig")
+    if isinstance(throughput, Mapping):
+        # Terraform expandThroughputConfig sends the capacity units only in Provisioned mode.
+        for unit in ("ProvisionedReadCapacityUnits", "ProvisionedWriteCapacityUnits"):
+            if unit in throughput and throughput.get("ThroughputMode") != "Provisioned":
+                yield f"ThroughputConfig.{unit}", "pulumi-aws drops this unless ThroughputMode is Provisioned"
+        # "PROVISIONED throughput mode is supported only for feature groups that are offline-only, or use
+        # the Standard tier online store."
+        if throughput.get("ThroughputMode") == "Provisioned" and (online or {}).get("StorageType") == "InMemory":
+            yield "ThroughputConfig.ThroughputMode", "Provisioned throughput needs an offline-only or Standard store"
+
+
+def _is_arn(value: str) -> bool:
+    # Terraform verify.ValidARN: arn.Parse succeeds (six colon-separated parts, the first "arn").
+    parts = value.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and all(parts[i] for i in (1, 2, 5))
+
+
+# PutBucketLifecycleConfiguration's documentation in botocore's model (s3 service-2), except where noted.
+# S3 User Guide: "An S3 Lifecycle configuration can have up to 1,000 rules" (quoted in minio/minio#10084).
+MAX_LIFECYCLE_RULES = 1000
+_LIFECYCLE_ACTIONS = (
+    "Expiration",
+    "Transitions",
+    "NoncurrentVersionExpiration",
+    "NoncurrentVersionTransitions",
+    "AbortIncompleteMultipartUpload",
+)
+_FILTER_PREDICATES = ("Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And")
+
+
+def _lifecycle_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    configuration = request.get("LifecycleConfiguration")
+    rules = configuration.get("Rules") if isinstance(configuration, Mapping) else None
+    if not isinstance(rules, list):
+        return
+    if not rules or len(rules) > MAX_LIFECYCLE_RULES:
+        # Terraform: listvalidator.SizeAtLeast(1); S3: at most 1,000 rules.
+        yield "LifecycleConfiguration.Rules", f"{len(rules)} rules; 1 to {MAX_LIFECYCLE_RULES} are allowed"
+    seen: dict[Any, int] = {}
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, Mapping):
+            continue
+        yield from _lifecycle_rule(rule, f"LifecycleConfiguration.Rules[{index}]")
+        if "ID" in rule and rule["ID"] in seen:
+            # S3: "InvalidArgument: Rule ID must be unique. Found same ID for more than one rule"
+            # (reported in pingcap/tiflash#9889).
+            yield f"LifecycleConfiguration.Rules[{index}].ID", f"{rule['ID']!r} is also rule {seen[rule['ID']]}'s ID"
+        seen.setdefault(rule.get("ID"), index)
+
+
+def _lifecycle_rule(rule: Mapping[str, Any], path: str) -> Iterator[tuple[str, str]]:
+    rule_id = rule.get("ID")
+    if isinstance(rule_id, str) and not 1 <= len(rule_id) <= 255:
+        # "The value cannot be longer than 255 characters" (Terraform: LengthBetween(1, 255)).
+        yield f"{path}.ID", f"{len(rule_id)} characters; 1 to 255 are allowed"
+    # "Filter is required if the LifecycleRule does not contain a Prefix element"; not both.
+    if ("Filter" in rule) == ("Prefix" in rule):
+        yield path, "exactly one of Filter and Prefix is required"
+    rule_filter = rule.get("Filter")
+    if isinstance(rule_filter, Mapping):
+        present = [p for p in _FILTER_PREDICATES if p in rule_filter]
+        if len(present) > 1:
+            yield f"{path}.Filter", f"a filter takes at most one of {', '.join(_FILTER_PREDICATES)}, got {present}"
+    # S3: "InvalidRequest: At least one action needs to be specified in a rule" (crossplane-contrib/provider-aws#1337).
+    if not any(rule.get(action) for action in _LIFECYCLE_ACTIONS):
+        yield path, f"a rule needs at least one action ({', '.join(_LIFECYCLE_ACTIONS)})"
+    expiration = rule.get("Expiration")
+    if isinstance(expiration, Mapping):
+        chosen = [k for k in ("Date", "Days") if k in expiration]
+        if expiration.get("ExpiredObjectDeleteMarker") is True:
+            chosen.append("ExpiredObjectDeleteMarker")  # "cannot be specified with Days or Date"
+        if len(chosen) > 1:
+            yield f"{path}.Expiration", f"at most one of Date, Days and ExpiredObjectDeleteMarker, got {chosen}"
+        yield from _at_least(expiration, "Days", 1, f"{path}.Expiration")  # "a non-zero positive integer"
+    noncurrent = rule.get("NoncurrentVersionExpiration")
+    if isinstance(noncurrent, Mapping):
+        yield from _at_least(noncurrent, "NoncurrentDays", 1, f"{path}.NoncurrentVersionExpiration")
+        versions: Any = noncurrent.get("NewerNoncurrentVersions")
+        if _is_number(versions) and not 1 <= versions <= 100:  # "up to 100"; Terraform AtLeast(1)
+            yield f"{path}.NoncurrentVersionExpiration.NewerNoncurrentVersions", f"{versions}; 1 to 100 are allowed"
+    for key, days in (("Transitions", "Days"), ("NoncurrentVersionTransitions", "NoncurrentDays")):
+        for index, transition in enumerate(rule.get(key) or []):
+            if isinstance(transition, Mapping):
+                yield from _at_least(transition, days, 0, f"{path}.{key}[{index}]")  # "0 or any positive integer"
+    # S3 refuses AbortIncompleteMultipartUpload (and ExpiredObjectDeleteMarker) with a tag or object-size
+    # filter: "InvalidRequest: AbortIncompleteMultipartUpload cannot be specified with Tags" / "... with Object
+    # Size" (terraform-aws-modules/terraform-aws-s3-bucket#109, umccr/infrastructure#332).
+    if isinstance(rule_filter, Mapping):
+        narrowing = [p for p in ("Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan") if p in rule_filter]
+        and_filter = rule_filter.get("And")
+        if isinstance(and_filter, Mapping):
+            narrowing += [p for p in ("Tags", "ObjectSizeGreaterThan", "ObjectSizeLessThan") if and_filter.get(p)]
+        if narrowing and "AbortIncompleteMultipartUpload" in rule:
+            yield f"{path}.AbortIncompleteMultipartUpload", f"cannot be combined with a filter on {narrowing}"
+        if narrowing and isinstance(expiration, Mapping) and expiration.get("ExpiredObjectDeleteMarker") is True:
+            yield f"{path}.Expiration.ExpiredObjectDeleteMarker", f"cannot be combined with a filter on {narrowing}"
+
+
+def _at_least(holder: Mapping[str, Any], member: str, minimum: int, path: str) -> Iterator[tuple[str, str]]:
+    value: Any = holder.get(member)
+    if _is_number(value) and value < minimum:
+        yield f"{path}.{member}", f"{value} is less than the minimum {minimum}"
 
 
 # --- The translation tables -----------------------------------------------------------------------
@@ -389,6 +548,112 @@ APPAUTOSCALING_POLICY = Translation(
     checks=(_scaling_policy_rules,),
 )
 
+SAGEMAKER_FEATURE_GROUP = Translation(
+    resource_type="aws:sagemaker/featureGroup:FeatureGroup",
+    service="sagemaker",
+    operation="CreateFeatureGroup",
+    name_member="",  # feature_group_name is required: never auto-named
+    fields={
+        "region": _REGION,
+        "tags": _TAGS,
+        # Everything else keeps its name: feature_definition becomes pulumi-aws's `featureDefinitions` and
+        # Terraform's MaxItems-1 blocks (offline/online store, s3_storage_config, data_catalog_config,
+        # security_config, ttl_duration, collection_config, vector_config) are objects, exactly as the
+        # expandFeatureGroup* functions (internal/service/sagemaker/feature_group.go) build the request.
+    },
+    defaults=(
+        # expandFeatureGroupOnlineStoreConfig: EnableOnlineStore: aws.Bool(m["enable_online_store"]), Default false.
+        Default("OnlineStoreConfig.EnableOnlineStore", False, why="Terraform enable_online_store Default false"),
+        # expandFeatureGroupOnlineStoreConfigTTLDuration: Value: aws.Int32(m["value"]), 0 when unset.
+        Default("OnlineStoreConfig.TtlDuration.Value", 0, why="Terraform sends ttl_duration.value, 0 if unset"),
+        # expandFeatureGroupOfflineStoreConfig: DisableGlueTableCreation from the (zero-valued) bool, and
+        # table_format (Default Glue) are always sent.
+        Default("OfflineStoreConfig.DisableGlueTableCreation", False, why="Terraform sends the bool, false if unset"),
+        Default("OfflineStoreConfig.TableFormat", "Glue", why="Terraform table_format Default Glue"),
+    ),
+    checks=(_feature_group_rules,),
+)
+
+SAGEMAKER_MLFLOW_TRACKING_SERVER = Translation(
+    resource_type="aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
+    service="sagemaker",
+    operation="CreateMlflowTrackingServer",
+    name_member="",  # tracking_server_name is required: never auto-named
+    fields={"region": _REGION, "tags": _TAGS},
+    defaults=(
+        # resourceMlflowTrackingServerCreate (internal/service/sagemaker/mlflow_tracking_server.go) always
+        # sets both: automatic_model_registration Default false, tracking_server_size Default Small.
+        Default("AutomaticModelRegistration", False, why="Terraform automatic_model_registration Default false"),
+        Default("TrackingServerSize", "Small", why="Terraform tracking_server_size Default Small"),
+    ),
+)
+
+SAGEMAKER_MODEL_PACKAGE_GROUP = Translation(
+    resource_type="aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+    service="sagemaker",
+    operation="CreateModelPackageGroup",
+    name_member="",  # model_package_group_name is required: never auto-named
+    # resourceModelPackageGroupCreate: ModelPackageGroupName, ModelPackageGroupDescription, Tags.
+    fields={"region": _REGION, "tags": _TAGS},
+)
+
+SAGEMAKER_MODEL_PACKAGE_GROUP_POLICY = Translation(
+    resource_type="aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+    service="sagemaker",
+    operation="PutModelPackageGroupPolicy",
+    name_member="",
+    fields={
+        "region": _REGION,
+        "resourcePolicy": Field(
+            how="json", why="Terraform resourceModelPackageGroupPolicyPut: structure.NormalizeJsonString"
+        ),
+    },
+)
+
+# A Terraform Plugin Framework resource: AutoFlex expands the model (internal/service/s3/
+# bucket_lifecycle_configuration.go). Values pass through as planned where the provider would drop them
+# (expiration `days` 0 is sent as unset): the rule checks name the same mistake.
+S3_BUCKET_LIFECYCLE_CONFIGURATION = Translation(
+    resource_type="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    service="s3",
+    operation="PutBucketLifecycleConfiguration",
+    name_member="",
+    fields={
+        "region": _REGION,
+        "timeouts": Field(how="drop", why="Terraform timeouts block: client-side waits, never sent"),
+        "rules": Field(
+            to="LifecycleConfiguration.Rules",
+            why="Create: LifecycleConfiguration = BucketLifecycleConfiguration{Rules}",
+        ),
+        "rules.id": Field(to="ID", why="lifecycleRuleModel.Expand: r.ID"),
+        "rules.prefix": Field(how="omit_empty", why="lifecycleRuleModel.Expand: EmptyStringAsNull(m.Prefix)"),
+        "rules.filter.and.tags": Field(
+            how="map_to_list", why="lifecycleRuleAndOperatorModel.Expand: svcTags, a list of {Key, Value}"
+        ),
+    },
+    defaults=(
+        # lifecycleRuleModel.Expand: with neither filter nor prefix, an empty LifecycleRuleFilter is sent.
+        Default("LifecycleConfiguration.Rules[].Filter", {}, unless=("Prefix",), why="lifecycleRuleModel.Expand"),
+        # lifecycleExpirationModel.Expand: ExpiredObjectDeleteMarker false when neither date nor days is set.
+        Default(
+            "LifecycleConfiguration.Rules[].Expiration.ExpiredObjectDeleteMarker",
+            False,
+            unless=("Date", "Days"),
+            why="lifecycleExpirationModel.Expand",
+        ),
+        # transitionModel.Expand: Days 0 when neither days nor date is set.
+        Default("LifecycleConfiguration.Rules[].Transitions[].Days", 0, unless=("Date",), why="transitionModel.Expand"),
+        # transitionDefaultMinimumObjectSizeDefault: all_storage_classes_128K for general purpose buckets
+        # (mlstack creates no directory buckets, which get nothing).
+        Default(
+            "TransitionDefaultMinimumObjectSize",
+            "all_storage_classes_128K",
+            why="Terraform plan modifier transitionDefaultMinimumObjectSizeDefault",
+        ),
+    ),
+    checks=(_lifecycle_rules,),
+)
+
 TRANSLATIONS: Mapping[str, Translation] = {
     t.resource_type: t
     for t in (
@@ -398,6 +663,11 @@ TRANSLATIONS: Mapping[str, Translation] = {
         CLOUDWATCH_METRIC_ALARM,
         APPAUTOSCALING_TARGET,
         APPAUTOSCALING_POLICY,
+        SAGEMAKER_FEATURE_GROUP,
+        SAGEMAKER_MLFLOW_TRACKING_SERVER,
+        SAGEMAKER_MODEL_PACKAGE_GROUP,
+        SAGEMAKER_MODEL_PACKAGE_GROUP_POLICY,
+        S3_BUCKET_LIFECYCLE_CONFIGURATION,
     )
 }
 SAGEMAKER_TYPES = frozenset(t.resource_type for t in TRANSLATIONS.values() if t.service == "sagemaker")
@@ -485,6 +755,16 @@ class _Translator:
                     }
                 )
             return items
+        if rule.how == "omit_empty" and value == "":
+            return _OMIT
+        if rule.how == "json" and isinstance(value, str):
+            # Terraform structure.NormalizeJsonString: json.Unmarshal then json.Marshal (compact, keys sorted).
+            try:
+                document = json.loads(value)
+            except ValueError as error:
+                self.finding(path, f"not valid JSON ({error}); the provider rejects it before calling AWS")
+                return value
+            return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         if rule.how == "number" and isinstance(value, str):
             if value == "":
                 return _OMIT  # Terraform: an empty bound means unbounded and is not sent
@@ -528,7 +808,7 @@ class _Translator:
                     continue
                 if any(u in holder for u in default.unless):
                     continue
-                holder[member] = default.value
+                holder[member] = copy.deepcopy(default.value)
                 self.substitutions.append(Substitution(_join(path, member), default.value, "provider default"))
 
     def apply_name(self, params: dict[str, Any]) -> None:
@@ -628,6 +908,9 @@ _PLACEHOLDERS_BY_SHAPE: Mapping[str, str] = {
     "ClarifyMimeType": "application/json",
     "MetricsEndpointPath": "/metrics",
     "AcceleratorPartitionType": "mig-1g.10gb",
+    "AccountId": "{account}",
+    "MlflowVersion": "2.16.2",
+    "WeeklyMaintenanceWindowStart": "Sun:03:00",
 }
 _GENERIC_STRINGS = (
     PLACEHOLDER_NAME,
@@ -654,6 +937,8 @@ def placeholder_for(shape: Shape, member: str, region: str) -> Any:
         if "max" in metadata and number > metadata["max"]:
             number = metadata.get("min", metadata["max"])
         return float(number) if kind in ("float", "double") else int(number)
+    if kind == "timestamp":
+        return "2025-01-01T00:00:00Z"
     if kind != "string":
         return PLACEHOLDER_NAME
     if metadata.get("enum"):
@@ -766,6 +1051,7 @@ def _check_string(value: str, shape: Shape, path: str, out: list[tuple[str, str]
 # --- botocore's patterns are Java regular expressions -------------------------------------------------
 
 _PROPERTY = re.compile(r"\\p\{(\w+)\}")
+_JAVA_DOT = "[^\\n\\r\\u0085\\u2028\\u2029]"
 _SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 
 
@@ -775,7 +1061,8 @@ def compile_java_pattern(pattern: str) -> re.Pattern[str]:
 
     Differences handled: `\\p{L}`-style Unicode categories and `\\p{Print}` (which `re` lacks), UTF-16
     surrogate pairs in ranges (`\\uD800\\uDC00-\\uDBFF\\uDFFF` = U+10000..U+10FFFF), and ASCII-only
-    `\\w \\d \\s` (Java's default, `re.ASCII`). An unsupported construct raises, never passes silently.
+    `\\w \\d \\s` (Java's default, `re.ASCII`); and `.`, which in Java excludes every line terminator
+    (`\\n \\r \\u0085 \\u2028 \\u2029`), not only `\\n`. An unsupported construct raises, never passes silently.
     """
     out: list[str] = []
     index, in_class = 0, False
@@ -795,6 +1082,10 @@ def compile_java_pattern(pattern: str) -> re.Pattern[str]:
             else:
                 out.append(pattern[index : index + 2])
                 index += 2
+            continue
+        if char == "." and not in_class:
+            out.append(_JAVA_DOT)
+            index += 1
             continue
         if char == "[" and not in_class:
             in_class = True
