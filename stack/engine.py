@@ -9,10 +9,12 @@ Data sources answer with clearly fake but well-formed values (see `FAKE_ACCOUNT_
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -154,6 +156,10 @@ def _plain(value: Any) -> Any:
     """Wire values as users read them: ints back from floats, secrets hidden, unknowns named."""
     if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
         return UNKNOWN_TEXT
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {name: _plain(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
+        return _file_asset(Path(value.path))
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET_TEXT
@@ -164,6 +170,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# Asset paths are shown relative to the project, with a digest of their content, so a plan is the
+# same on every machine and still changes when the packaged code does.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _file_asset(path: Path) -> dict[str, Any]:
+    resolved = path.resolve()
+    shown = resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else resolved
+    digest = hashlib.sha256(resolved.read_bytes()).hexdigest() if resolved.is_file() else None
+    return {"asset": {"path": shown.as_posix(), "sha256": digest}}
 
 
 def run_offline(

@@ -31,6 +31,7 @@ from components.endpoint import (
 )
 from components.endpoint_alarms import AlarmThresholds
 from components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+from components.feedback import FeedbackApi, FeedbackApiArgs
 from components.foundation import Foundation, FoundationArgs
 from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from components.naming import (
@@ -402,6 +403,24 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             ],
             opts=on_platform,
         )
+    if blueprint.feedback:
+        feedback = FeedbackApi(
+            f"{prefix}-feedback",
+            FeedbackApiArgs(
+                name_prefix=prefix,
+                endpoints=list(blueprint.feedback.endpoints),
+                bucket_name=foundation.bucket_name,
+                kms_key_arn=foundation.key_arn,
+                key_alias=foundation.key_alias,
+                account_id=identity.account_id,
+                partition=partition.partition,
+                region=blueprint.region,
+                tags=tags,
+            ),
+            opts=on_platform,
+        )
+        outputs["feedback_api_url"] = feedback.api_endpoint
+        outputs["feedback_delivery_stream"] = feedback.delivery_stream_name
     if topic_arn is not None:
         outputs["on_call_topic_arn"] = topic_arn
     return outputs
