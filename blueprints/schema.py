@@ -187,6 +187,13 @@ class DataCapture(Strict):
     sample_percent: Annotated[int, Field(ge=1, le=100)]
 
 
+class Traffic(Strict):
+    """Expected load; prices usage-billed (serverless) endpoints."""
+
+    requests_per_day: Annotated[float, Field(ge=0)]
+    mean_duration_ms: Annotated[float, Field(gt=0)] = Field(description="Mean compute time per request.")
+
+
 class Endpoint(Strict):
     """A SageMaker real-time or serverless endpoint."""
 
@@ -202,6 +209,7 @@ class Endpoint(Strict):
     serverless: Serverless | None = None
     routing: Routing | None = None
     data_capture: DataCapture | None = None
+    traffic: Traffic | None = None
 
 
 class Registry(Strict):
