@@ -31,7 +31,26 @@ def check(blueprint: Blueprint) -> list[Finding]:
     findings += _experiment_tracking(blueprint)
     findings += _monitoring(blueprint)
     findings += _feedback(blueprint)
+    findings += _policies(blueprint)
     return findings
+
+
+def _policies(blueprint: Blueprint) -> Iterator[Finding]:
+    environments = list(blueprint.environments)
+    for rule, by_environment in blueprint.policies.levels.items():
+        for environment in by_environment:
+            if environment not in environments:
+                yield (
+                    ("policies", "levels", rule, environment),
+                    f"no environment {environment!r}; this blueprint has: {', '.join(environments)}",
+                )
+    for index, suppression in enumerate(blueprint.policies.suppressions):
+        for environment in suppression.environments or []:
+            if environment not in environments:
+                yield (
+                    ("policies", "suppressions", index, "environments"),
+                    f"no environment {environment!r}; this blueprint has: {', '.join(environments)}",
+                )
 
 
 def warnings(blueprint: Blueprint) -> list[Finding]:

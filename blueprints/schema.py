@@ -319,6 +319,43 @@ class Feedback(Strict):
     endpoints: Annotated[list[str], Field(min_length=1)]
 
 
+PolicyLevel = Literal["advisory", "mandatory", "disabled"]
+
+
+class Suppression(Strict):
+    """An accepted exception to a policy rule; listed in every report."""
+
+    rule: str = Field(description="Name of the rule, e.g. prod-instance-count.")
+    resources: Annotated[list[str], Field(min_length=1)] = Field(
+        description="Logical resource names or globs (recsys-prod-ranker-*) the exception covers."
+    )
+    environments: list[EnvironmentName] | None = Field(
+        default=None, description="Environments it applies to; all when unset."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)] = Field(
+        description="Why this is acceptable; shown in every report."
+    )
+
+
+class PolicyOptions(Strict):
+    """Settings some rules read."""
+
+    allow_gpu_in_dev: bool = False
+    max_shadow_sample_percent: Annotated[float, Field(gt=0, le=100)] = 100
+
+
+class Policies(Strict):
+    """How the policy pack treats this blueprint: levels per rule and environment, suppressions."""
+
+    levels: dict[str, dict[EnvironmentName, PolicyLevel]] = Field(
+        default_factory=dict,
+        description="Per rule, per environment: advisory, mandatory or disabled. Defaults: advisory in dev, "
+        "mandatory elsewhere.",
+    )
+    suppressions: list[Suppression] = Field(default_factory=list)
+    settings: PolicyOptions = Field(default_factory=PolicyOptions)
+
+
 class Blueprint(Strict):
     """One team's ML platform across its environments."""
 
@@ -339,3 +376,4 @@ class Blueprint(Strict):
     endpoints: list[Endpoint] = Field(default_factory=list)
     monitoring: Monitoring | None = None
     feedback: Feedback | None = None
+    policies: Policies = Field(default_factory=Policies)
