@@ -70,9 +70,10 @@ def warnings(blueprint: Blueprint) -> list[Finding]:
     return found
 
 
-# SageMaker monitoring schedules run at most hourly, on the hour: cron(0 <hours> ? * * *), where
-# <hours> is *, an hour, or an hour/step (CreateMonitoringSchedule ScheduleExpression).
-_CRON = re.compile(r"^cron\(0 (\*|\*/(\d{1,2})|(\d{1,2})|(\d{1,2})/(\d{1,2})) \? \* \* \*\)$")
+# SageMaker monitoring schedules run at most hourly, on the hour. The documented forms
+# (ScheduleConfig.ScheduleExpression) are cron(0 * ? * * *), cron(0 H ? * * *) and cron(0 H/N ? * * *);
+# "every N hours" is cron(0 0/N ? * * *), not */N.
+_CRON = re.compile(r"^cron\(0 (\*|(\d{1,2})|(\d{1,2})/(\d{1,2})) \? \* \* \*\)$")
 SCHEDULE_ALIASES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
 
 
@@ -81,11 +82,13 @@ def schedule_problem(schedule: str) -> str | None:
     if schedule in SCHEDULE_ALIASES:
         return None
     match = _CRON.match(schedule)
-    hours = [int(h) for h in (match.groups()[1:] if match else ()) if h is not None]
-    if match is None or any(h > 24 for h in hours) or (match.group(3) and int(match.group(3)) > 23):
+    hour = match.group(2) or match.group(3) if match else None
+    step = match.group(4) if match else None
+    if match is None or (hour is not None and int(hour) > 23) or (step is not None and not 1 <= int(step) <= 24):
         return (
-            f"schedule {schedule!r} is not one SageMaker accepts: use hourly, daily, or cron(0 H ? * * *), "
-            "cron(0 */N ? * * *) or cron(0 H/N ? * * *) (monitoring runs at most hourly, on the hour)"
+            f"schedule {schedule!r} is not one SageMaker accepts: use hourly, daily, cron(0 H ? * * *) or "
+            "cron(0 H/N ? * * *), e.g. cron(0 0/6 ? * * *) for every 6 hours (monitoring runs at most hourly, "
+            "on the hour)"
         )
     return None
 

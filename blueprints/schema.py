@@ -291,8 +291,8 @@ class DriftMonitor(Strict):
     kind: Literal["data-quality", "model-quality"]
     baseline: S3Uri = Field(description="S3 prefix holding the baseline's statistics.json and constraints.json.")
     schedule: str = Field(
-        description="hourly, daily, or a SageMaker cron such as cron(0 */6 ? * * *)",
-        json_schema_extra={"examples": ["hourly", "daily", "cron(0 */6 ? * * *)"]},
+        description="hourly, daily, or a SageMaker cron such as cron(0 0/6 ? * * *)",
+        json_schema_extra={"examples": ["hourly", "daily", "cron(0 0/6 ? * * *)"]},
     )
     ground_truth: S3Uri | None = Field(default=None, description="model-quality: where ground-truth labels land.")
     problem_type: Literal["binary-classification", "multiclass-classification", "regression"] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import pulumi_aws as aws
 from components.endpoint_alarms import SAGEMAKER_NAMESPACE
 from components.monitoring import outcome_rule_name
 
+GRID_WIDTH = 24  # CloudWatch dashboards are 24 units wide
 WIDGET_WIDTH = 8
 WIDGET_HEIGHT = 6
 
@@ -31,8 +33,8 @@ class DashboardEndpoint:
 def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
     """The dashboard JSON: a row of graphs per endpoint."""
     widgets: list[dict[str, object]] = []
-    for row, endpoint in enumerate(endpoints):
-        y = row * WIDGET_HEIGHT
+    y = 0
+    for endpoint in endpoints:
         graphs = [
             ("Invocations", [_metric(endpoint, v, "Invocations", "Sum") for v in endpoint.variants]),
             (
@@ -82,12 +84,14 @@ def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
                     ],
                 )
             )
+        # An endpoint's graphs wrap onto as many 24-unit rows as they need; the next endpoint
+        # starts below them, so no two widgets overlap.
         for column, (title, metrics) in enumerate(graphs):
             widgets.append(
                 {
                     "type": "metric",
-                    "x": (column * WIDGET_WIDTH) % 24,
-                    "y": y + (column * WIDGET_WIDTH) // 24 * WIDGET_HEIGHT,
+                    "x": (column * WIDGET_WIDTH) % GRID_WIDTH,
+                    "y": y + (column * WIDGET_WIDTH) // GRID_WIDTH * WIDGET_HEIGHT,
                     "width": WIDGET_WIDTH,
                     "height": WIDGET_HEIGHT,
                     "properties": {
@@ -99,6 +103,7 @@ def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
                     },
                 }
             )
+        y += math.ceil(len(graphs) * WIDGET_WIDTH / GRID_WIDTH) * WIDGET_HEIGHT
     return json.dumps({"widgets": widgets}, sort_keys=True)
 
 

@@ -19,6 +19,7 @@ from components import instances
 from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
 from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
 from components.naming import versioned_name
+from components.options import child_options
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
@@ -171,7 +172,7 @@ class ModelEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:serving:ModelEndpoint", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
 
         in_vpc = args.vpc is not None and args.serverless is None
@@ -230,7 +231,7 @@ class ModelEndpoint(pulumi.ComponentResource):
             tags=tags,
             # The name changes with the content, so an update creates the new configuration, moves
             # the endpoint to it, then deletes the old one.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(models.values())),
+            opts=child_options(self, opts, list(models.values())),
         )
 
         alarms = (
@@ -257,7 +258,7 @@ class ModelEndpoint(pulumi.ComponentResource):
             # https://docs.aws.amazon.com/sagemaker/latest/dg/stateful-sessions.html
             tags={**({STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}), **tags},
             # The rollback alarms must exist before a guarded update can refer to them.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(alarms.values())),
+            opts=child_options(self, opts, list(alarms.values())),
         )
         if args.scaling and args.variants:
             create_variant_scaling(
@@ -268,7 +269,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                     for v in args.variants
                 ],
                 scaling=args.scaling,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[endpoint]),
+                opts=child_options(self, opts, [endpoint]),
             )
 
         self.endpoint_name = endpoint.name

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import feature_store_prefix, glue_table_name
+from components.options import child_options
 
 # SageMaker creates offline-store tables in this Glue database unless told otherwise; naming it
 # explicitly keeps the role's Glue permissions exact.
@@ -63,7 +64,7 @@ class FeatureStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FeatureStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:features:FeatureStore", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
         role = aws.iam.Role(
             f"{name}-role",
@@ -106,7 +107,7 @@ class FeatureStore(pulumi.ComponentResource):
                 description=f"mlstack feature group {group.key}",
                 tags=tags,
                 # The role must be able to write before SageMaker validates the offline store.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+                opts=child_options(self, opts, [policy]),
             )
             self.group_arns[group.key] = resource.arn
         self.role_arn = role.arn

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.feedback_handler.handler import DEFAULT_MAX_BODY_BYTES, ROUTE_METHOD, ROUTE_PATH
+from components.options import child_options
 
 HANDLER_FILE = Path(__file__).resolve().parent / "feedback_handler" / "handler.py"
 ROUTE_KEY = f"{ROUTE_METHOD} {ROUTE_PATH}"
@@ -151,7 +152,7 @@ class FeedbackApi(pulumi.ComponentResource):
         if problems:
             raise ValueError("invalid FeedbackApi arguments:\n" + "\n".join(f"- {p}" for p in problems))
         super().__init__("mlstack:feedback:FeedbackApi", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
         names = feedback_names(args.name_prefix)
         account_id = pulumi.Output.from_input(args.account_id)
@@ -214,7 +215,7 @@ class FeedbackApi(pulumi.ComponentResource):
             ),
             tags=tags,
             # Firehose checks that its role can write before it accepts the configuration.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
+            opts=child_options(self, opts, [firehose_policy]),
         )
 
         # --- Lambda: validate, then PutRecord --------------------------------------------------------
@@ -270,7 +271,7 @@ class FeedbackApi(pulumi.ComponentResource):
             logging_config={"log_format": "JSON", "log_group": function_logs.name},
             tags=tags,
             # The log group must exist first, or Lambda creates it itself without retention.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[function_logs, lambda_policy]),
+            opts=child_options(self, opts, [function_logs, lambda_policy]),
         )
 
         # --- API Gateway: POST /feedback, IAM auth only ----------------------------------------------

@@ -17,12 +17,17 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
+from components.options import child_options
+
 # Paths inside the Model Monitor container (the analyzer reads and writes these).
 CAPTURE_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 GROUND_TRUTH_PATH = "/opt/ml/processing/groundtruth"
 OUTPUT_PATH = "/opt/ml/processing/output"
-# An hourly job must finish within the hour; SageMaker caps a monitoring run at 3600 s anyway.
+# SageMaker caps a monitoring run at 3600 s, and an hourly model-quality (or bias) run at 1800 s:
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_MonitoringStoppingCondition.html
 MAX_RUNTIME_SECONDS = 3600
+MAX_HOURLY_MODEL_QUALITY_RUNTIME_SECONDS = 1800
+HOURLY = "cron(0 * ? * * *)"
 VOLUME_SIZE_GB = 30
 _PROBLEM_TYPES = {
     "binary-classification": "BinaryClassification",
@@ -49,7 +54,7 @@ class OnCall(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: OnCallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:monitoring:OnCall", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         topic = aws.sns.Topic(
             f"{name}-topic",
             name=args.topic_name,
@@ -106,7 +111,7 @@ class DriftMonitor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DriftMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:monitoring:DriftMonitor", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
         if args.kind == "data-quality":
             definition_name: pulumi.Output[str] = _data_quality(name, args, tags, child)
@@ -250,7 +255,11 @@ def _model_quality(
         },
         network_config=network,
         role_arn=args.role_arn,
-        stopping_condition={"max_runtime_in_seconds": MAX_RUNTIME_SECONDS},
+        stopping_condition={
+            "max_runtime_in_seconds": MAX_HOURLY_MODEL_QUALITY_RUNTIME_SECONDS
+            if args.schedule_expression == HOURLY
+            else MAX_RUNTIME_SECONDS
+        },
         tags=[{"key": key, "value": value} for key, value in sorted(tags.items())],
         opts=opts,
     )
@@ -261,6 +270,10 @@ _OUTCOMES = {
     # A monitoring run that found violations completes with this exit message.
     "violations": {"ExitMessage": [{"prefix": "CompletedWithViolations"}]},
     "failed": {"ProcessingJobStatus": ["Failed"]},
+}
+_OUTCOME_RULE_DESCRIPTION = {
+    "violations": "Runs of monitoring schedule {monitor} that found violations",
+    "failed": "Runs of monitoring schedule {monitor} that failed",
 }
 _OUTCOME_ADVICE = {
     "violations": "found drift against its baseline. Open the violations report in the monitor's S3 output; "
@@ -287,7 +300,7 @@ def _outcome_alarm(
     aws.cloudwatch.EventRule(
         f"{name}-{outcome}-rule",
         name=rule_name,
-        description=f"Monitoring runs of {args.monitor_name} that {outcome}",
+        description=_OUTCOME_RULE_DESCRIPTION[outcome].format(monitor=args.monitor_name),
         event_pattern=schedule.arn.apply(
             lambda arn: json.dumps(
                 {

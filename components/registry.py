@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.options import child_options
+
 # What another environment's execution role may do with this environment's model versions:
 # look, not touch. Promotion copies an approved version into the target environment's group.
 CROSS_ENVIRONMENT_READ_ACTIONS = (
@@ -55,7 +57,7 @@ class ModelRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:registry:ModelRegistry", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         self.group_arns = {}
         for key, group_name in args.group_names.items():
             group = aws.sagemaker.ModelPackageGroup(

@@ -10,6 +10,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.options import child_options
 from components.registry import model_package_arns
 
 ARTIFACT_PREFIX = "mlflow"
@@ -46,7 +47,7 @@ class ExperimentTracking(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExperimentTrackingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlstack:tracking:ExperimentTracking", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
         role = aws.iam.Role(
             f"{name}-role",
@@ -73,7 +74,7 @@ class ExperimentTracking(pulumi.ComponentResource):
             # Models logged in MLflow appear as versions in the SageMaker Model Registry.
             automatic_model_registration=True,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            opts=child_options(self, opts, [policy]),
         )
         self.tracking_server_arn = server.arn
         self.tracking_server_url = server.tracking_server_url

@@ -5,14 +5,22 @@ variant name SageMaker rejects, an instance count of 0 all plan fine and fail on
 This module turns each planned pulumi-aws resource into the request the provider sends
 (CreateModel, CreateEndpointConfig, CreateEndpoint, PutMetricAlarm, RegisterScalableTarget,
 PutScalingPolicy, CreateFeatureGroup, CreateMlflowTrackingServer, CreateModelPackageGroup,
-PutModelPackageGroupPolicy, PutBucketLifecycleConfiguration) and checks it against botocore's bundled
-service model, which AWS publishes for its SDKs. It shares no code with the components it checks.
+PutModelPackageGroupPolicy, PutBucketLifecycleConfiguration, CreateDataQualityJobDefinition,
+CreateModelQualityJobDefinition, CreateMonitoringSchedule, CreateTopic, Subscribe, PutRule, PutDashboard)
+and checks it against botocore's bundled service model, which AWS publishes for its SDKs. It shares no
+code with the components it checks.
 
 The translation mirrors pulumi-aws, a bridge over the Terraform AWS provider: inputs arrive in
 pulumi-aws's camelCase wire names, and the provider's `expand*` functions build the request. The
+model-quality job definition comes from pulumi-aws-native instead, over AWS Cloud Control: its wire
+names are the CloudFormation property names in camelCase, and the CloudFormation resource handler
+(aws-cloudformation-resource-providers-sagemaker, TranslatorForRequest) builds the request. The
 default rule is camelCase -> PascalCase with the same shape; `Translation.fields` lists every
 exception, each with where it was verified. Values unknown at preview are replaced by realistic
 placeholders, and every replacement is recorded in `ApiRequest.substitutions`.
+
+Some rules span resources (a schedule and the job definition it runs, a job definition and the
+endpoint it watches): `check_resources` checks them over the whole plan.
 
 Validation is `botocore.validate.ParamValidator` (required members, unknown members, types, `min`)
 plus a walk of the shape for what it skips: `enum`, `pattern` (a full match, as AWS's Java services
@@ -48,6 +56,7 @@ PLACEHOLDER_ACCOUNT = "000000000000"
 AUTONAME_SUFFIX = "-0a1b2c3"
 # Terraform's `create.Name(name, prefix)` appends `id.UniqueId()`'s 26-digit timestamp and counter.
 TERRAFORM_UNIQUE_SUFFIX = "20250101000000000000000001"
+CLOUDFORMATION_RANDOM = "a1B2c3D4e5F6"
 
 Reason = Literal["unknown at preview", "secret", "auto-name", "provider default"]
 
@@ -88,11 +97,26 @@ class Field:
 
     to: str | None = None
     """API member; a dotted name nests inside the current structure; None keeps the default name."""
-    how: Literal["rename", "drop", "first", "map_to_list", "number", "json", "omit_empty"] = "rename"
+    how: Literal[
+        "rename",
+        "drop",
+        "first",
+        "wrap",
+        "map_to_list",
+        "number",
+        "json",
+        "omit_empty",
+        "flag_struct",
+        "attribute",
+        "enabled_state",
+    ] = "rename"
     """`drop`: not sent; `first`: a Pulumi list of which the provider sends only item 0 as a structure;
+    `wrap`: a Pulumi object (a Terraform MaxItems-1 block) the provider sends as a one-item list;
     `map_to_list`: a map sent as a list of {key, value} structures; `number`: a string sent as a double;
     `json`: a JSON document the provider re-encodes compactly (invalid JSON fails before any request);
-    `omit_empty`: a string not sent when empty."""
+    `omit_empty`: a string not sent when empty; `flag_struct`: a boolean sent as an empty structure when
+    true, not at all when false; `attribute`: an entry of a string-to-string attribute map (booleans as
+    "true"/"false", numbers as digits); `enabled_state`: a boolean sent as "ENABLED" or "DISABLED"."""
     key: str = "Key"
     value: str = "Value"
     why: str = ""
@@ -132,6 +156,8 @@ class Translation:
     defaults: tuple[Default, ...] = ()
     name_prefix_input: str | None = None
     checks: tuple[Check, ...] = ()
+    auto_name: Literal["pulumi", "cloudformation"] = "pulumi"
+    """Who names the resource when no name is given: Pulumi's auto-name, or the CloudFormation handler's."""
 
     def field_for(self, wire_path: Sequence[str]) -> Field:
         exact = self.fields.get(".".join(wire_path))
@@ -156,6 +182,16 @@ class ApiRequest:
     substitutions: tuple[Substitution, ...]
     translation_findings: tuple[Finding, ...] = ()
     """Problems found while translating, e.g. list items the provider silently drops."""
+    dependencies: tuple[str, ...] = ()
+    """URNs of the resources this one waits for (creation order, for the rules across resources)."""
+
+    def substituted(self, path: str) -> bool:
+        """Whether the value at `path` (or above it) is a stand-in rather than the planned value."""
+        return any(
+            path == s.path or path.startswith((f"{s.path}.", f"{s.path}["))
+            for s in self.substitutions
+            if s.reason in ("unknown at preview", "secret")
+        )
 
 
 @dataclass(frozen=True)
@@ -393,6 +429,298 @@ def _at_least(holder: Mapping[str, Any], member: str, minimum: int, path: str) -
     value: Any = holder.get(member)
     if _is_number(value) and value < minimum:
         yield f"{path}.{member}", f"{value} is less than the minimum {minimum}"
+
+
+# --- Model Monitor: job definitions and schedules ------------------------------------------------
+
+# CreateMonitoringSchedule's ScheduleConfig.ScheduleExpression (documentation in botocore's model, which has
+# no pattern for it): "The supported cron expressions are": hourly `cron(0 * ? * * *)`, daily
+# `cron(0 [00-23] ? * * *)`, every N hours `cron(0 [00-23]/[01-24] ? * * *)`, and `NOW` for one run at once.
+_SCHEDULE_FORM = re.compile(r"cron\(0 (?:(\*)|(\d{1,2})(?:/(\d{1,2}))?) \? \* \* \*\)")
+SCHEDULE_FORMS = "cron(0 * ? * * *), cron(0 H ? * * *), cron(0 H/N ? * * *) (H 0-23, N 1-24) or NOW"
+
+
+def schedule_problem(expression: str) -> str | None:
+    """Why SageMaker would reject `expression` as a monitoring ScheduleExpression, or None."""
+    if expression == "NOW":
+        return None
+    match = _SCHEDULE_FORM.fullmatch(expression)
+    start = int(match.group(2)) if match and match.group(2) else 0
+    step = int(match.group(3)) if match and match.group(3) else 1
+    if match is None or start > 23 or not 1 <= step <= 24:
+        return f"{expression!r} is not one of SageMaker's documented schedule forms: {SCHEDULE_FORMS}"
+    return None
+
+
+def schedule_period_hours(expression: str) -> int | None:
+    """The shortest time between two runs of a documented cron form, in hours; None for NOW or other forms."""
+    if schedule_problem(expression) is not None or expression == "NOW":
+        return None
+    match = _SCHEDULE_FORM.fullmatch(expression)
+    assert match is not None
+    if match.group(1):
+        return 1
+    if match.group(3) is None:
+        return 24
+    start, step = int(match.group(2)), int(match.group(3))
+    runs_after_the_first = (23 - start) // step
+    # As cron reads it, the last run of a day is followed by the next day's first, at `start` again; SageMaker
+    # describes H/N as "every N hours" even past midnight (cron(0 17/12 ? * * *): "Every 12 hours, starting at
+    # 5pm UTC"). The shorter of the two readings bounds a run.
+    return min(step, 24 - step * runs_after_the_first) if runs_after_the_first else step
+
+
+def _monitoring_schedule_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    config = request.get("MonitoringScheduleConfig")
+    if not isinstance(config, Mapping):
+        return
+    if "MonitoringJobDefinition" not in config and "MonitoringJobDefinitionName" not in config:
+        yield "MonitoringScheduleConfig", "a schedule needs MonitoringJobDefinitionName (or MonitoringJobDefinition)"
+    schedule = config.get("ScheduleConfig")
+    if not isinstance(schedule, Mapping):
+        return
+    expression = schedule.get("ScheduleExpression")
+    if isinstance(expression, str):
+        problem = schedule_problem(expression)
+        if problem:
+            yield "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression", problem
+        if expression == "NOW":
+            # DataAnalysisStartTime / DataAnalysisEndTime: "If you set ScheduleExpression to NOW, this parameter
+            # is required." pulumi-aws's schedule_config has no input for either (Terraform schedule_config).
+            for member in ("DataAnalysisStartTime", "DataAnalysisEndTime"):
+                if member not in schedule:
+                    yield f"MonitoringScheduleConfig.ScheduleConfig.{member}", "required when ScheduleExpression is NOW"
+
+
+def _job_input_rules(input_member: str) -> Check:
+    def check(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+        job_input = request.get(input_member)
+        if isinstance(job_input, Mapping) and not ({"EndpointInput", "BatchTransformInput"} & set(job_input)):
+            yield input_member, "a monitoring job reads an EndpointInput or a BatchTransformInput; neither is set"
+
+    return check
+
+
+# The Terraform schema of aws_sagemaker_data_quality_job_definition (internal/service/sagemaker/
+# data_quality_job_definition.go) is stricter than the API; pulumi-aws rejects these before any request.
+TERRAFORM_MONITORING_MAX_RUNTIME = 3600  # stopping_condition.max_runtime_in_seconds: IntBetween(1, 3600)
+TERRAFORM_MONITORING_MAX_VOLUME_GB = 512  # cluster_config.volume_size_in_gb: IntBetween(1, 512)
+_PROCESSING_PATH = re.compile(r"/opt/ml/processing/.*", re.DOTALL)  # local_path: ^\/opt\/ml\/processing\/.*
+
+
+def _data_quality_provider_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    job_input = request.get("DataQualityJobInput") or {}
+    output = request.get("DataQualityJobOutputConfig") or {}
+    cluster = (request.get("JobResources") or {}).get("ClusterConfig") or {}
+    paths: list[tuple[str, Any]] = [
+        (f"DataQualityJobInput.{member}.LocalPath", (job_input.get(member) or {}).get("LocalPath"))
+        for member in ("EndpointInput", "BatchTransformInput")
+    ]
+    for index, item in enumerate(output.get("MonitoringOutputs") or []):
+        if isinstance(item, Mapping):
+            paths.append(
+                (
+                    f"DataQualityJobOutputConfig.MonitoringOutputs[{index}].S3Output.LocalPath",
+                    (item.get("S3Output") or {}).get("LocalPath"),
+                )
+            )
+    for path, value in paths:
+        if isinstance(value, str) and not _PROCESSING_PATH.fullmatch(value):
+            yield path, f"{value!r} does not start with /opt/ml/processing/, which pulumi-aws requires"
+    # verify.ValidARN on role_arn, kms_key_id and volume_kms_key_id: a key id or alias fails at preview.
+    for path, value in (
+        ("RoleArn", request.get("RoleArn")),
+        ("DataQualityJobOutputConfig.KmsKeyId", output.get("KmsKeyId")),
+        ("JobResources.ClusterConfig.VolumeKmsKeyId", cluster.get("VolumeKmsKeyId")),
+    ):
+        if isinstance(value, str) and not _is_arn(value):
+            yield path, f"{value!r} is not an ARN; pulumi-aws takes only an ARN here"
+    runtime: Any = (request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
+    if _is_number(runtime) and runtime > TERRAFORM_MONITORING_MAX_RUNTIME:
+        yield (
+            "StoppingCondition.MaxRuntimeInSeconds",
+            f"{runtime} is more than pulumi-aws allows for a data quality job ({TERRAFORM_MONITORING_MAX_RUNTIME})",
+        )
+    volume: Any = cluster.get("VolumeSizeInGB")
+    if _is_number(volume) and volume > TERRAFORM_MONITORING_MAX_VOLUME_GB:
+        yield (
+            "JobResources.ClusterConfig.VolumeSizeInGB",
+            f"{volume} is more than pulumi-aws allows for a data quality job ({TERRAFORM_MONITORING_MAX_VOLUME_GB} GB)",
+        )
+
+
+# --- Monitoring plumbing: SNS, EventBridge, CloudWatch dashboards -----------------------------------------
+
+# CreateTopic Name (botocore's documentation; Terraform resourceTopicCustomizeDiff applies the same regexes):
+# "uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, ... between 1 and 256 characters";
+# a FIFO topic's name ends in .fifo.
+_TOPIC_NAME = re.compile(r"[0-9A-Za-z_-]{1,256}")
+_FIFO_TOPIC_NAME = re.compile(r"[0-9A-Za-z_-]{1,251}\.fifo")
+
+
+def _topic_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    name = request.get("Name")
+    fifo = (request.get("Attributes") or {}).get("FifoTopic") == "true"
+    if isinstance(name, str) and not (_FIFO_TOPIC_NAME if fifo else _TOPIC_NAME).fullmatch(name):
+        kind = (
+            "a FIFO topic name: 1-251 letters, digits, _ or -, then .fifo" if fifo else "1-256 letters, digits, _ or -"
+        )
+        yield "Name", f"{name!r} is not {kind}"
+
+
+# Subscribe Protocol: Terraform's protocol ValidateFunc (SubscriptionProtocol_Values) and the protocols botocore's
+# documentation lists; Endpoint: "Endpoints vary by protocol" (botocore's documentation of Subscribe Endpoint).
+SUBSCRIPTION_PROTOCOLS = ("application", "email", "email-json", "firehose", "http", "https", "lambda", "sms", "sqs")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ENDPOINT_FORMS: Mapping[str, tuple[str, Callable[[str], bool]]] = {
+    "email": ("an e-mail address", lambda e: _EMAIL.fullmatch(e) is not None),
+    "email-json": ("an e-mail address", lambda e: _EMAIL.fullmatch(e) is not None),
+    "http": ("a URL beginning with http://", lambda e: e.startswith("http://")),
+    "https": ("a URL beginning with https://", lambda e: e.startswith("https://")),
+    "sqs": ("an SQS queue ARN", lambda e: _is_arn(e) and e.split(":")[2] == "sqs"),
+    "lambda": ("a Lambda function ARN", lambda e: _is_arn(e) and e.split(":")[2] == "lambda"),
+    "firehose": ("a Firehose delivery stream ARN", lambda e: _is_arn(e) and e.split(":")[2] == "firehose"),
+}
+
+
+def _subscription_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    protocol, endpoint = request.get("Protocol"), request.get("Endpoint")
+    if isinstance(protocol, str) and protocol not in SUBSCRIPTION_PROTOCOLS:
+        close = difflib.get_close_matches(protocol, SUBSCRIPTION_PROTOCOLS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        yield "Protocol", f"{protocol!r} is not a protocol SNS supports{hint}"
+    form = _ENDPOINT_FORMS.get(str(protocol))
+    if isinstance(endpoint, str) and form is not None and not form[1](endpoint):
+        yield "Endpoint", f"{endpoint!r} is not {form[0]}, which the {protocol} protocol needs"
+
+
+def _parsed_json(text: Any) -> Any:
+    # A value the provider could not parse was reported while translating; a stand-in for an unknown one is not JSON.
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _event_rule_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # Terraform: event_pattern and schedule_expression are AtLeastOneOf.
+    if "EventPattern" not in request and "ScheduleExpression" not in request:
+        yield "", "a rule needs an EventPattern or a ScheduleExpression"
+    pattern = _parsed_json(request.get("EventPattern"))
+    if pattern is None:
+        return
+    # EventBridge event patterns (EventBridge User Guide, "Event patterns"): a JSON object whose fields hold either
+    # nested objects or arrays of the values to match.
+    if not isinstance(pattern, dict):
+        yield "EventPattern", "an event pattern is a JSON object"
+        return
+    for path, leaf in _pattern_leaves(pattern, ""):
+        if not isinstance(leaf, list) or not leaf:
+            yield f"EventPattern ({path})", f"{json.dumps(leaf)} is not a non-empty array of values to match"
+
+
+def _pattern_leaves(pattern: Mapping[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    for key, value in pattern.items():
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, dict):
+            yield from _pattern_leaves(value, where)
+        else:
+            yield where, value
+
+
+# PutDashboard DashboardName (botocore's documentation): "The maximum length is 255, and valid characters are A-Z,
+# a-z, 0-9, "-", and "_"."; the body: CloudWatch "Dashboard Body Structure and Syntax" (a widgets array of 0-500
+# widgets; x 0-23, y >= 0, width 1-24, height 1-1000 on a 24-column grid; type and properties required; a metric
+# widget's properties need `metrics` and `region`; each metric is [Namespace, MetricName, (DimensionName,
+# DimensionValue)..., {rendering options}], or an expression object).
+_DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+MAX_DASHBOARD_WIDGETS = 500
+DASHBOARD_COLUMNS = 24
+_WIDGET_BOUNDS: Mapping[str, tuple[int, int | None]] = {
+    "x": (0, DASHBOARD_COLUMNS - 1),
+    "y": (0, None),
+    "width": (1, DASHBOARD_COLUMNS),
+    "height": (1, 1000),
+}
+
+
+def _dashboard_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    name = request.get("DashboardName")
+    if isinstance(name, str) and not _DASHBOARD_NAME.fullmatch(name):
+        yield "DashboardName", f"{name!r} is not 1-255 of A-Z, a-z, 0-9, - and _"
+    body = _parsed_json(request.get("DashboardBody"))
+    if body is None:
+        return
+    widgets = body.get("widgets") if isinstance(body, dict) else None
+    if not isinstance(widgets, list):
+        yield "DashboardBody", "the body must be a JSON object with a widgets array"
+        return
+    if len(widgets) > MAX_DASHBOARD_WIDGETS:
+        yield "DashboardBody", f"{len(widgets)} widgets; at most {MAX_DASHBOARD_WIDGETS} are allowed"
+    placed: list[tuple[int, str, tuple[int, int, int, int]]] = []
+    for index, widget in enumerate(widgets):
+        where = f"DashboardBody (widgets[{index}])"
+        if not isinstance(widget, dict):
+            yield where, "a widget is a JSON object"
+            continue
+        yield from _widget_problems(widget, where)
+        box = [widget.get("x"), widget.get("y"), widget.get("width", 6), widget.get("height", 6)]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in box):
+            continue  # placed by CloudWatch at the next free position
+        x, y, w, h = box
+        title = str((widget.get("properties") or {}).get("title", widget.get("type")))
+        for other, other_title, (ox, oy, ow, oh) in placed:
+            if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+                yield (
+                    where,
+                    f"{title!r} at x={x}, y={y} ({w}x{h}) overlaps widgets[{other}] {other_title!r} at x={ox}, "
+                    f"y={oy} ({ow}x{oh}): the dashboard cannot show both where the body puts them",
+                )
+        placed.append((index, title, (x, y, w, h)))
+
+
+def _widget_problems(widget: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    if "type" not in widget:
+        yield where, "a widget needs a type"
+    properties = widget.get("properties")
+    if not isinstance(properties, dict):
+        yield where, "a widget needs properties"
+        properties = {}
+    for key, (low, high) in _WIDGET_BOUNDS.items():
+        value = widget.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+            yield where, f"{key} {value!r} is not an integer in {low}..{'' if high is None else high}"
+    x, width = widget.get("x"), widget.get("width", 6)
+    if isinstance(x, int) and isinstance(width, int) and x + width > DASHBOARD_COLUMNS:
+        yield where, f"x {x} + width {width} runs past the {DASHBOARD_COLUMNS}-column grid"
+    if widget.get("type") == "metric":
+        yield from _metric_widget_problems(properties, where)
+
+
+def _metric_widget_problems(properties: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    if "region" not in properties:
+        yield where, "a metric widget needs a region"
+    metrics = properties.get("metrics")
+    if not isinstance(metrics, list) or not metrics:
+        yield where, "a metric widget needs a metrics array"
+        return
+    for number, metric in enumerate(metrics):
+        if not isinstance(metric, list) or not metric:
+            yield where, f"metrics[{number}] is not a metric array"
+            continue
+        if isinstance(metric[0], dict):
+            continue  # a math expression: [{"expression": ...}]
+        names = metric[:-1] if isinstance(metric[-1], dict) else metric
+        if any(n in (".", "..") for n in names):
+            continue  # repeats the previous metric's values
+        if len(names) < 2 or len(names) % 2 or not all(isinstance(n, str) for n in names):
+            yield (
+                where,
+                f"metrics[{number}] {json.dumps(metric)} is not [Namespace, MetricName, (DimensionName, "
+                "DimensionValue)...]",
+            )
 
 
 # --- The translation tables -----------------------------------------------------------------------
@@ -654,6 +982,215 @@ S3_BUCKET_LIFECYCLE_CONFIGURATION = Translation(
     checks=(_lifecycle_rules,),
 )
 
+_VOLUME_SIZE = Field(to="VolumeSizeInGB", why="API spells it VolumeSizeInGB (MonitoringClusterConfig)")
+_WRAPPED_OUTPUTS = Field(
+    to="MonitoringOutputs",
+    how="wrap",
+    why="Terraform monitoring_outputs is a MaxItems-1 block (an object in pulumi-aws); expandMonitoringOutputs "
+    "builds the MonitoringOutputs list from it",
+)
+
+# internal/service/sagemaker/data_quality_job_definition.go: resourceDataQualityJobDefinitionCreate and the
+# expand* functions it calls (expandMonitoringOutputConfig, expandMonitoringResources, ...).
+SAGEMAKER_DATA_QUALITY_JOB_DEFINITION = Translation(
+    resource_type="aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+    service="sagemaker",
+    operation="CreateDataQualityJobDefinition",
+    name_member="JobDefinitionName",
+    fields={
+        "name": Field(to="JobDefinitionName", why="resourceDataQualityJobDefinitionCreate: JobDefinitionName = name"),
+        "region": _REGION,
+        "tags": _TAGS,
+        "dataQualityJobOutputConfig.monitoringOutputs": _WRAPPED_OUTPUTS,
+        "**.volumeSizeInGb": _VOLUME_SIZE,
+    },
+    defaults=(
+        # local_path has a schema Default, so expandEndpointInput / expandBatchTransformInput /
+        # expandMonitoringS3Output always send it.
+        Default("DataQualityJobInput.EndpointInput.LocalPath", "/opt/ml/processing/input", why="local_path Default"),
+        Default("DataQualityJobInput.BatchTransformInput.LocalPath", "/opt/ml/processing/input", why="ditto"),
+        Default(
+            "DataQualityJobOutputConfig.MonitoringOutputs[].S3Output.LocalPath",
+            "/opt/ml/processing/output",
+            why="s3_output.local_path Default",
+        ),
+        # expandMonitoringNetworkConfig: `if v, ok := m["enable_..."]; ok` is true for every schema key, so both
+        # booleans are sent (false when unset) whenever network_config is.
+        Default("NetworkConfig.EnableInterContainerTrafficEncryption", False, why="expandMonitoringNetworkConfig"),
+        Default("NetworkConfig.EnableNetworkIsolation", False, why="expandMonitoringNetworkConfig"),
+    ),
+    checks=(_job_input_rules("DataQualityJobInput"), _data_quality_provider_rules),
+)
+
+# pulumi-aws-native -> AWS Cloud Control -> the AWS::SageMaker::ModelQualityJobDefinition handler
+# (aws-cloudformation-resource-providers-sagemaker, aws-sagemaker-modelqualityjobdefinition):
+# TranslatorForRequest.translateToCreateRequest copies the model property by property into the request.
+SAGEMAKER_MODEL_QUALITY_JOB_DEFINITION = Translation(
+    resource_type="aws-native:sagemaker:ModelQualityJobDefinition",
+    service="sagemaker",
+    operation="CreateModelQualityJobDefinition",
+    name_member="JobDefinitionName",
+    auto_name="cloudformation",
+    fields={
+        # A CloudFormation-only property: translateToCreateRequest never reads it (the endpoint is in
+        # ModelQualityJobInput.EndpointInput.EndpointName).
+        "endpointName": Field(how="drop", why="TranslatorForRequest.translateToCreateRequest does not send it"),
+        "**.volumeSizeInGb": _VOLUME_SIZE,
+        # CloudFormation's DatasetFormat.Parquet is a boolean; the API's is the empty MonitoringParquetDatasetFormat.
+        "modelQualityJobInput.batchTransformInput.datasetFormat.parquet": Field(
+            how="flag_struct", why="CloudFormation Parquet: boolean; API Parquet: MonitoringParquetDatasetFormat {}"
+        ),
+        # `tags` is already a list of {key, value}, which the handler maps to Tag{Key, Value}: the default rule.
+    },
+    checks=(_job_input_rules("ModelQualityJobInput"),),
+)
+
+# internal/service/sagemaker/monitoring_schedule.go: resourceMonitoringScheduleCreate, expandMonitoringScheduleConfig
+# and expandMonitoringJobDefinition.
+SAGEMAKER_MONITORING_SCHEDULE = Translation(
+    resource_type="aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+    service="sagemaker",
+    operation="CreateMonitoringSchedule",
+    name_member="MonitoringScheduleName",
+    fields={
+        "name": Field(
+            to="MonitoringScheduleName", why="resourceMonitoringScheduleCreate: MonitoringScheduleName = name"
+        ),
+        "region": _REGION,
+        "tags": _TAGS,
+        # An inline job definition (instead of monitoringJobDefinitionName), expandMonitoringJobDefinition:
+        "monitoringScheduleConfig.monitoringJobDefinition.baseline": Field(
+            to="BaselineConfig", why="expandMonitoringJobDefinition: BaselineConfig from baseline"
+        ),
+        "monitoringScheduleConfig.monitoringJobDefinition.monitoringInputs": Field(
+            how="wrap", why="monitoring_inputs is a MaxItems-1 block; expandMonitoringInputs builds the list"
+        ),
+        "monitoringScheduleConfig.monitoringJobDefinition.monitoringOutputConfig.monitoringOutputs": _WRAPPED_OUTPUTS,
+        "monitoringScheduleConfig.monitoringJobDefinition.monitoringAppSpecification.containerEntrypoints": Field(
+            to="ContainerEntrypoint",
+            why="expandMonitoringAppSpecification: ContainerEntrypoint from container_entrypoint",
+        ),
+        # stopping_condition is a list without MaxItems (pulumi-aws's plural); expandMonitoringStoppingCondition
+        # reads item 0 only.
+        "monitoringScheduleConfig.monitoringJobDefinition.stoppingConditions": Field(
+            to="StoppingCondition", how="first", why="expandMonitoringStoppingCondition: tfList[0]"
+        ),
+        "**.volumeSizeInGb": _VOLUME_SIZE,
+    },
+    checks=(_monitoring_schedule_rules,),
+)
+
+# internal/service/sns/topic.go resourceTopicCreate: CreateTopic gets Name, Tags and (only) the FifoTopic attribute,
+# which "must be passed in the call to CreateTopic"; every other attribute follows in SetTopicAttributes calls
+# (putTopicAttributes, one attribute each), so none is part of this request.
+_SET_TOPIC_ATTRIBUTE = Field(how="drop", why="topic.go putTopicAttributes: SetTopicAttributes after CreateTopic")
+SNS_TOPIC = Translation(
+    resource_type="aws:sns/topic:Topic",
+    service="sns",
+    operation="CreateTopic",
+    name_member="Name",
+    name_prefix_input="namePrefix",
+    fields={
+        "namePrefix": Field(how="drop", why="topicName: only used to generate Name"),
+        "region": _REGION,
+        "tags": _TAGS,
+        "fifoTopic": Field(to="Attributes.FifoTopic", how="attribute", why="resourceTopicCreate: FifoTopic attribute"),
+        **{
+            wire: _SET_TOPIC_ATTRIBUTE
+            for wire in (
+                "applicationFailureFeedbackRoleArn",
+                "applicationSuccessFeedbackRoleArn",
+                "applicationSuccessFeedbackSampleRate",
+                "archivePolicy",
+                "contentBasedDeduplication",
+                "deliveryPolicy",
+                "displayName",
+                "fifoThroughputScope",
+                "firehoseFailureFeedbackRoleArn",
+                "firehoseSuccessFeedbackRoleArn",
+                "firehoseSuccessFeedbackSampleRate",
+                "httpFailureFeedbackRoleArn",
+                "httpSuccessFeedbackRoleArn",
+                "httpSuccessFeedbackSampleRate",
+                "kmsMasterKeyId",
+                "lambdaFailureFeedbackRoleArn",
+                "lambdaSuccessFeedbackRoleArn",
+                "lambdaSuccessFeedbackSampleRate",
+                "maximumMessageSize",
+                "policy",
+                "signatureVersion",
+                "sqsFailureFeedbackRoleArn",
+                "sqsSuccessFeedbackRoleArn",
+                "sqsSuccessFeedbackSampleRate",
+                "tracingConfig",
+            )
+        },
+    },
+    checks=(_topic_rules,),
+)
+
+
+def _subscription_attribute(name: str) -> Field:
+    return Field(to=f"Attributes.{name}", how="attribute", why="topic_subscription.go: subscriptionAttributeMap")
+
+
+# internal/service/sns/topic_subscription.go resourceTopicSubscriptionCreate: Subscribe{Attributes, Endpoint, Protocol,
+# ReturnSubscriptionArn: true, TopicArn}; the attributes come from subscriptionAttributeMap.
+SNS_TOPIC_SUBSCRIPTION = Translation(
+    resource_type="aws:sns/topicSubscription:TopicSubscription",
+    service="sns",
+    operation="Subscribe",
+    name_member="",
+    fields={
+        "region": _REGION,
+        "topic": Field(to="TopicArn", why="pulumi-aws renames Terraform's topic_arn to topic"),
+        "confirmationTimeoutInMinutes": Field(how="drop", why="how long the provider waits for confirmation"),
+        "endpointAutoConfirms": Field(how="drop", why="whether the provider waits for confirmation"),
+        "deliveryPolicy": _subscription_attribute("DeliveryPolicy"),
+        "filterPolicy": _subscription_attribute("FilterPolicy"),
+        "filterPolicyScope": _subscription_attribute("FilterPolicyScope"),
+        "rawMessageDelivery": _subscription_attribute("RawMessageDelivery"),
+        "redrivePolicy": _subscription_attribute("RedrivePolicy"),
+        "replayPolicy": _subscription_attribute("ReplayPolicy"),
+        "subscriptionRoleArn": _subscription_attribute("SubscriptionRoleArn"),
+    },
+    defaults=(Default("ReturnSubscriptionArn", True, why="resourceTopicSubscriptionCreate: always true"),),
+    checks=(_subscription_rules,),
+)
+
+# internal/service/events/rule.go resourceRuleCreate and expandPutRuleInput.
+CLOUDWATCH_EVENT_RULE = Translation(
+    resource_type="aws:cloudwatch/eventRule:EventRule",
+    service="events",
+    operation="PutRule",
+    name_member="Name",
+    name_prefix_input="namePrefix",
+    fields={
+        "namePrefix": Field(how="drop", why="create.Name(name, name_prefix): only used to generate Name"),
+        "region": _REGION,
+        "tags": _TAGS,
+        "forceDestroy": Field(how="drop", why="DeleteRule's Force: never part of PutRule"),
+        # ruleEventPatternJSONDecoder: json.Unmarshal then json.Marshal (compact, keys sorted).
+        "eventPattern": Field(how="json", why="expandPutRuleInput: ruleEventPatternJSONDecoder"),
+        "isEnabled": Field(to="State", how="enabled_state", why="expandPutRuleInput: State from is_enabled"),
+    },
+    defaults=(Default("EventBusName", "default", why="event_bus_name Default DefaultEventBusName"),),
+    checks=(_event_rule_rules,),
+)
+
+# internal/service/cloudwatch/dashboard.go resourceDashboardPut: PutDashboardInput{DashboardBody, DashboardName}.
+CLOUDWATCH_DASHBOARD = Translation(
+    resource_type="aws:cloudwatch/dashboard:Dashboard",
+    service="cloudwatch",
+    operation="PutDashboard",
+    name_member="",  # dashboard_name is required
+    fields={
+        "region": _REGION,
+        "dashboardBody": Field(how="json", why="dashboard_body: StringIsJSON, NormalizeJsonString"),
+    },
+    checks=(_dashboard_rules,),
+)
+
 TRANSLATIONS: Mapping[str, Translation] = {
     t.resource_type: t
     for t in (
@@ -668,6 +1205,13 @@ TRANSLATIONS: Mapping[str, Translation] = {
         SAGEMAKER_MODEL_PACKAGE_GROUP,
         SAGEMAKER_MODEL_PACKAGE_GROUP_POLICY,
         S3_BUCKET_LIFECYCLE_CONFIGURATION,
+        SAGEMAKER_DATA_QUALITY_JOB_DEFINITION,
+        SAGEMAKER_MODEL_QUALITY_JOB_DEFINITION,
+        SAGEMAKER_MONITORING_SCHEDULE,
+        SNS_TOPIC,
+        SNS_TOPIC_SUBSCRIPTION,
+        CLOUDWATCH_EVENT_RULE,
+        CLOUDWATCH_DASHBOARD,
     )
 }
 SAGEMAKER_TYPES = frozenset(t.resource_type for t in TRANSLATIONS.values() if t.service == "sagemaker")
@@ -755,6 +1299,15 @@ class _Translator:
                     }
                 )
             return items
+        if rule.how == "wrap" and isinstance(value, Mapping):
+            element = shape.member if shape is not None and shape.type_name == "list" else None
+            return [self.convert(value, wire_path, element, f"{path}[0]")]
+        if rule.how == "flag_struct" and isinstance(value, bool):
+            return {} if value else _OMIT
+        if rule.how == "attribute":
+            return _attribute_text(value)
+        if rule.how == "enabled_state" and isinstance(value, bool):
+            return "ENABLED" if value else "DISABLED"
         if rule.how == "omit_empty" and value == "":
             return _OMIT
         if rule.how == "json" and isinstance(value, str):
@@ -819,6 +1372,10 @@ class _Translator:
         prefix = self.resource.inputs.get(prefix_input) if prefix_input else None
         if isinstance(prefix, str) and not _is_opaque(prefix):
             name = prefix + TERRAFORM_UNIQUE_SUFFIX
+        elif self.translation.auto_name == "cloudformation":
+            # CreateHandler.generateParameterName: "CFN-", the logical id cut to 20 characters, "-", and 12
+            # random letters and digits.
+            name = f"CFN-{self.resource.name[:20]}-{CLOUDFORMATION_RANDOM}"
         else:
             name = self.resource.name + AUTONAME_SUFFIX
         params[member] = name
@@ -827,6 +1384,15 @@ class _Translator:
 
 
 _OMIT: Any = object()
+
+
+def _attribute_text(value: Any) -> Any:
+    # SNS attribute maps hold strings: Terraform's attrmap writes booleans as "true"/"false" and integers in decimal.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_number(value):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
 
 
 def _is_opaque(value: Any) -> bool:
@@ -875,6 +1441,7 @@ def translate(resource: PlannedResource, *, region: str) -> ApiRequest:
         params=params,
         substitutions=tuple(translator.substitutions),
         translation_findings=tuple(translator.findings),
+        dependencies=tuple(resource.dependencies),
     )
 
 
@@ -889,6 +1456,7 @@ _PLACEHOLDERS_BY_MEMBER: Mapping[str, str] = {
     "AlarmActions": f"arn:{{partition}}:sns:{{region}}:{{account}}:{PLACEHOLDER_NAME}",
     "OKActions": f"arn:{{partition}}:sns:{{region}}:{{account}}:{PLACEHOLDER_NAME}",
     "InsufficientDataActions": f"arn:{{partition}}:sns:{{region}}:{{account}}:{PLACEHOLDER_NAME}",
+    "TopicArn": f"arn:{{partition}}:sns:{{region}}:{{account}}:{PLACEHOLDER_NAME}",
 }
 _PLACEHOLDERS_BY_SHAPE: Mapping[str, str] = {
     "ModelName": PLACEHOLDER_NAME,
@@ -911,6 +1479,9 @@ _PLACEHOLDERS_BY_SHAPE: Mapping[str, str] = {
     "AccountId": "{account}",
     "MlflowVersion": "2.16.2",
     "WeeklyMaintenanceWindowStart": "Sun:03:00",
+    "MonitoringTimeOffsetString": "-PT1H",
+    "EventPattern": '{{"source":["aws.sagemaker"]}}',  # braces doubled: placeholders are format strings
+    "DashboardBody": '{{"widgets":[]}}',
 }
 _GENERIC_STRINGS = (
     PLACEHOLDER_NAME,
@@ -1122,14 +1693,124 @@ def _range_text(low: int, high: int) -> str:
     return f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}"
 
 
+# --- Rules across resources ---------------------------------------------------------------------------
+
+# The job definition operation each MonitoringType schedules (CreateMonitoringSchedule MonitoringType: "The type of
+# the monitoring job definition to schedule").
+JOB_DEFINITION_OPERATIONS: Mapping[str, str] = {
+    "DataQuality": "CreateDataQualityJobDefinition",
+    "ModelQuality": "CreateModelQualityJobDefinition",
+    "ModelBias": "CreateModelBiasJobDefinition",
+    "ModelExplainability": "CreateModelExplainabilityJobDefinition",
+}
+_JOB_INPUT_MEMBERS = {
+    "CreateDataQualityJobDefinition": "DataQualityJobInput",
+    "CreateModelQualityJobDefinition": "ModelQualityJobInput",
+}
+# MonitoringStoppingCondition.MaxRuntimeInSeconds (botocore's model): "The MaxRuntimeInSeconds cannot exceed the
+# frequency of the job. For data quality and model explainability, this can be up to 3600 seconds for an hourly
+# schedule. For model bias and model quality hourly schedules, this can be up to 1800 seconds."
+HOURLY_MAX_RUNTIME = {"DataQuality": 3600, "ModelExplainability": 3600, "ModelQuality": 1800, "ModelBias": 1800}
+
+
+def cross_resource_findings(requests: Sequence[ApiRequest]) -> Iterator[Finding]:
+    """What no single request shows: a schedule and the job it runs, a job and the endpoint it watches."""
+    definitions: dict[str, list[ApiRequest]] = {}
+    for request in requests:
+        if request.operation in _JOB_INPUT_MEMBERS and isinstance(request.params.get("JobDefinitionName"), str):
+            definitions.setdefault(request.params["JobDefinitionName"], []).append(request)
+    for request in requests:
+        if request.operation == "CreateMonitoringSchedule":
+            for path, message in _schedule_links(request, definitions):
+                yield Finding(request.resource, request.operation, path, message)
+        elif request.operation in _JOB_INPUT_MEMBERS:
+            for path, message in _endpoint_links(request, requests):
+                yield Finding(request.resource, request.operation, path, message)
+
+
+def _schedule_links(schedule: ApiRequest, definitions: Mapping[str, list[ApiRequest]]) -> Iterator[tuple[str, str]]:
+    config = schedule.params.get("MonitoringScheduleConfig")
+    name_path = "MonitoringScheduleConfig.MonitoringJobDefinitionName"
+    if not isinstance(config, Mapping) or schedule.substituted(name_path):
+        return
+    name, monitoring_type = config.get("MonitoringJobDefinitionName"), config.get("MonitoringType")
+    if (
+        not isinstance(name, str)
+        or not isinstance(monitoring_type, str)
+        or monitoring_type not in JOB_DEFINITION_OPERATIONS
+    ):
+        return
+    candidates = definitions.get(name, [])
+    if not candidates:
+        # CreateMonitoringSchedule runs a job definition that must already exist; mlstack creates every one it uses.
+        yield name_path, f"no job definition named {name!r} in this plan"
+        return
+    operation = JOB_DEFINITION_OPERATIONS[monitoring_type]
+    matching = [d for d in candidates if d.operation == operation]
+    if not matching:
+        kinds = ", ".join(sorted({d.operation.removeprefix("Create") for d in candidates}))
+        yield (
+            "MonitoringScheduleConfig.MonitoringType",
+            f"a {monitoring_type} schedule runs a {operation.removeprefix('Create')}, but {name!r} is a {kinds}",
+        )
+        return
+    definition = matching[0]
+    if definition.urn not in schedule.dependencies:
+        yield name_path, f"the schedule does not wait for {definition.resource}, which creates {name!r}"
+    runtime: Any = (definition.params.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
+    schedule_config = config.get("ScheduleConfig")
+    expression = schedule_config.get("ScheduleExpression") if isinstance(schedule_config, Mapping) else None
+    period = schedule_period_hours(expression) if isinstance(expression, str) else None
+    if not _is_number(runtime) or period is None:
+        return
+    limit = HOURLY_MAX_RUNTIME.get(monitoring_type, 3600) if period == 1 else period * 3600
+    if runtime > limit:
+        yield (
+            "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression",
+            f"runs every {period} h, but job definition {name!r} allows a run {runtime} s "
+            f"(StoppingCondition.MaxRuntimeInSeconds); a {monitoring_type} run on this schedule may take {limit} s "
+            "at most",
+        )
+
+
+def _endpoint_links(definition: ApiRequest, requests: Sequence[ApiRequest]) -> Iterator[tuple[str, str]]:
+    # EndpointInput.EndpointName: "An endpoint in customer's account which has enabled DataCaptureConfig enabled."
+    member = _JOB_INPUT_MEMBERS[definition.operation]
+    path = f"{member}.EndpointInput.EndpointName"
+    endpoint_name = ((definition.params.get(member) or {}).get("EndpointInput") or {}).get("EndpointName")
+    if not isinstance(endpoint_name, str) or definition.substituted(path):
+        return
+    endpoints = [
+        r for r in requests if r.operation == "CreateEndpoint" and r.params.get("EndpointName") == endpoint_name
+    ]
+    if not endpoints or endpoints[0].substituted("EndpointConfigName"):
+        return  # an endpoint this plan does not create, or one whose configuration is not known yet
+    config_name = endpoints[0].params.get("EndpointConfigName")
+    configs = [
+        r
+        for r in requests
+        if r.operation == "CreateEndpointConfig" and r.params.get("EndpointConfigName") == config_name
+    ]
+    if not configs:
+        return
+    capture = configs[0].params.get("DataCaptureConfig")
+    if not isinstance(capture, Mapping) or capture.get("EnableCapture") is False:
+        yield (
+            path,
+            f"endpoint {endpoint_name!r} does not capture data (its configuration {config_name!r} has no "
+            "DataCaptureConfig), and the job reads captured data",
+        )
+
+
 # --- Whole plans ------------------------------------------------------------------------------------
 
 
 def check_resources(resources: Iterable[PlannedResource], *, region: str) -> OracleReport:
-    """Translate and validate every resource of a supported type; others are ignored."""
+    """Translate and validate every resource of a supported type (others are ignored), then the rules across them."""
     requests = tuple(translate(r, region=region) for r in resources if r.type in TRANSLATIONS)
-    findings = tuple(finding for request in requests for finding in validate(request))
-    return OracleReport(requests, findings)
+    findings = [finding for request in requests for finding in validate(request)]
+    findings.extend(cross_resource_findings(requests))
+    return OracleReport(requests, tuple(findings))
 
 
 def check_plan(plan: Plan, *, region: str) -> OracleReport:
@@ -1144,6 +1825,7 @@ def with_inputs(resource: PlannedResource, edit: Callable[[dict[str, Any]], obje
 
 
 __all__ = [
+    "CLOUDFORMATION_RANDOM",
     "SAGEMAKER_TYPES",
     "TRANSLATIONS",
     "ApiRequest",
@@ -1155,8 +1837,11 @@ __all__ = [
     "check_resources",
     "compile_java_pattern",
     "constraint_findings",
+    "cross_resource_findings",
     "input_shape",
     "placeholder_for",
+    "schedule_period_hours",
+    "schedule_problem",
     "service_model",
     "translate",
     "validate",

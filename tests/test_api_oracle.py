@@ -7,17 +7,19 @@ copy one real planned resource and change one input, so they exercise the same t
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import importlib
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names
 
@@ -27,16 +29,20 @@ from stack.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_o
 from stack.plan import plan_file
 from tests.api_oracle import (
     AUTONAME_SUFFIX,
+    CLOUDFORMATION_RANDOM,
     SAGEMAKER_TYPES,
     TRANSLATIONS,
     ApiRequest,
     Finding,
     OracleReport,
     check_plan,
+    check_resources,
     compile_java_pattern,
     constraint_findings,
     input_shape,
     placeholder_for,
+    schedule_period_hours,
+    schedule_problem,
     translate,
     validate,
     with_inputs,
@@ -58,7 +64,27 @@ TRACKING = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
 MODEL_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
 MODEL_GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+DATA_QUALITY = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+MODEL_QUALITY = "aws-native:sagemaker:ModelQualityJobDefinition"
+SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 SERVING_TYPES = frozenset({MODEL, CONFIG, ENDPOINT})
+MONITOR_TYPES = {"data-quality": DATA_QUALITY, "model-quality": MODEL_QUALITY}
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+
+
+def _dashboard_overlap(finding: Finding) -> bool:
+    return finding.operation == "PutDashboard" and "overlaps widgets[" in finding.message
+
+
+# Findings of real plans that are known bugs in mlstack, each with a strict xfail test; none are open.
+KNOWN_BUGS: Mapping[str, Callable[[Finding], bool]] = {}
+
+
+def _unexplained(findings: Sequence[Finding]) -> list[str]:
+    return [str(f) for f in findings if not any(bug(f) for bug in KNOWN_BUGS.values())]
 
 
 @functools.cache
@@ -95,7 +121,7 @@ def _request(resource: PlannedResource) -> ApiRequest:
 def test_every_planned_request_is_one_aws_accepts(path: Path, env: str) -> None:
     plan = _planned(path, env)[1]
     report = _report(path, env)
-    assert [str(finding) for finding in report.findings] == []
+    assert _unexplained(report.findings) == []
     # Not vacuous: every supported resource was translated, every example serves an endpoint from a bucket
     # with a lifecycle, and each section the blueprint declares was translated too.
     supported = {r.urn for r in plan.resources if r.type in TRANSLATIONS}
@@ -105,14 +131,24 @@ def test_every_planned_request_is_one_aws_accepts(path: Path, env: str) -> None:
     expected |= {MODEL_GROUP} if blueprint.registry else set()
     expected |= {FEATURE_GROUP} if blueprint.feature_store else set()
     expected |= {TRACKING} if blueprint.experiment_tracking else set()
+    monitors = blueprint.monitoring.drift if blueprint.monitoring else []
+    expected |= {MONITOR_TYPES[m.kind] for m in monitors} | ({SCHEDULE, EVENT_RULE} if monitors else set())
+    expected |= {TOPIC, SUBSCRIPTION} if blueprint.monitoring and blueprint.monitoring.on_call else set()
+    expected |= {DASHBOARD} if blueprint.endpoints else set()
     assert {request.resource_type for request in report.requests} >= expected
     assert all(request.params for request in report.requests)
+    # Every schedule was checked against the job definition it runs (the rules across resources ran).
+    schedules = [r for r in report.requests if r.resource_type == SCHEDULE]
+    assert len(schedules) == len(monitors)
+    definitions = {r.params["JobDefinitionName"] for r in report.requests if r.resource_type in MONITOR_TYPES.values()}
+    assert {s.params["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"] for s in schedules} == definitions
 
 
 def test_every_translation_is_exercised_by_a_real_plan() -> None:
     translated = {request.resource_type for path, env in CASES for request in _report(path, env).requests}
     assert translated == set(TRANSLATIONS)
     assert {FEATURE_GROUP, TRACKING, MODEL_GROUP, MODEL_GROUP_POLICY} | SERVING_TYPES <= SAGEMAKER_TYPES
+    assert {DATA_QUALITY, MODEL_QUALITY, SCHEDULE} <= SAGEMAKER_TYPES
 
 
 def test_examples_cover_alarms_and_autoscaling() -> None:
@@ -200,6 +236,13 @@ TRACKING_SERVER = "recsys-prod-tracking-server"
 RANKER_GROUP = "recsys-prod-registry-ranker"
 RANKER_GROUP_POLICY = "recsys-prod-registry-ranker-policy"
 BUCKET_LIFECYCLE = "recsys-prod-artifacts-lifecycle"
+DATA_JOB = "recsys-prod-ranker-data-job"  # data quality on the ranker, hourly
+QUALITY_JOB = "recsys-prod-fraud-quality-job"  # model quality on the fraud scorer, daily
+DATA_SCHEDULE = "recsys-prod-ranker-data-schedule"
+QUALITY_SCHEDULE = "recsys-prod-fraud-quality-schedule"
+ON_CALL_TOPIC = "recsys-prod-on-call-topic"
+ON_CALL_EMAIL = "recsys-prod-on-call-email"
+VIOLATIONS_RULE = "recsys-prod-ranker-data-violations-rule"
 _INSTANCE_TYPES = input_shape(TRANSLATIONS[CONFIG]).members["ProductionVariants"].member.members["InstanceType"]
 
 SEEDED: list[tuple[str, str, str, Callable[[dict[str, Any]], None], str, str]] = [
@@ -670,6 +713,340 @@ SEEDED: list[tuple[str, str, str, Callable[[dict[str, Any]], None], str, str]] =
         "LifecycleConfiguration.Rules[0].ID",
         "256 characters; 1 to 255 are allowed",
     ),
+    # --- Data quality job definition (pulumi-aws) ------------------------------------------------------------
+    (
+        "data-quality-instance-type",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("jobResources.clusterConfig.instanceType", "ml.g5.xlarg"),
+        "JobResources.ClusterConfig.InstanceType",
+        "did you mean 'ml.g5.xlarge'",
+    ),
+    (
+        "data-quality-volume-zero",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("jobResources.clusterConfig.volumeSizeInGb", 0),
+        "JobResources.ClusterConfig.VolumeSizeInGB",
+        "valid min value: 1",
+    ),
+    (
+        "data-quality-volume-over-the-provider-limit",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("jobResources.clusterConfig.volumeSizeInGb", 513),
+        "JobResources.ClusterConfig.VolumeSizeInGB",
+        "513 is more than pulumi-aws allows for a data quality job (512 GB)",
+    ),
+    (
+        "data-quality-zero-instances",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("jobResources.clusterConfig.instanceCount", 0),
+        "JobResources.ClusterConfig.InstanceCount",
+        "valid min value: 1",
+    ),
+    (
+        "data-quality-runtime-over-an-hour",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("stoppingCondition.maxRuntimeInSeconds", 3601),
+        "StoppingCondition.MaxRuntimeInSeconds",
+        "3601 is more than pulumi-aws allows for a data quality job (3600)",
+    ),
+    (
+        "data-quality-name-64-characters",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("name", "recsys-prod-" + "d" * 52),
+        "JobDefinitionName",
+        "is 64 characters long; at most 63 are allowed",
+    ),
+    (
+        "data-quality-endpoint-name-underscore",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobInput.endpointInput.endpointName", "recsys_prod_ranker"),
+        "DataQualityJobInput.EndpointInput.EndpointName",
+        "does not match the pattern",
+    ),
+    (
+        "data-quality-local-path-outside-processing",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobInput.endpointInput.localPath", "/tmp/endpoint"),
+        "DataQualityJobInput.EndpointInput.LocalPath",
+        "does not start with /opt/ml/processing/",
+    ),
+    (
+        "data-quality-without-input",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobInput", {}),
+        "DataQualityJobInput",
+        "neither is set",
+    ),
+    (
+        "data-quality-kms-alias",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobOutputConfig.kmsKeyId", "alias/mlstack/recsys-prod"),
+        "DataQualityJobOutputConfig.KmsKeyId",
+        "is not an ARN",
+    ),
+    (
+        "data-quality-output-not-s3",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobOutputConfig.monitoringOutputs.s3Output.s3Uri", "recsys-prod/monitoring/ranker-data"),
+        "DataQualityJobOutputConfig.MonitoringOutputs[0].S3Output.S3Uri",
+        "does not match the pattern",
+    ),
+    (
+        "data-quality-upload-mode",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityJobOutputConfig.monitoringOutputs.s3Output.s3UploadMode", "AtEnd"),
+        "DataQualityJobOutputConfig.MonitoringOutputs[0].S3Output.S3UploadMode",
+        "'AtEnd' is not one of the 2 allowed values",
+    ),
+    (
+        "data-quality-six-security-groups",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("networkConfig.vpcConfig.securityGroupIds", [f"sg-0a1b2c3d4e5f600{i:02d}" for i in range(6)]),
+        "NetworkConfig.VpcConfig.SecurityGroupIds",
+        "6 items; at most 5 are allowed",
+    ),
+    (
+        "data-quality-environment-name",
+        DATA_QUALITY,
+        DATA_JOB,
+        _set("dataQualityAppSpecification.environment", {"publish-cloudwatch-metrics": "Enabled"}),
+        "DataQualityAppSpecification.Environment (key: publish-cloudwatch-metrics)",
+        "does not match the pattern",
+    ),
+    # --- Model quality job definition (pulumi-aws-native) ------------------------------------------------------
+    (
+        "model-quality-problem-type",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("modelQualityAppSpecification.problemType", "Clustering"),
+        "ModelQualityAppSpecification.ProblemType",
+        "'Clustering' is not one of the 3 allowed values",
+    ),
+    (
+        "model-quality-instance-type",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("jobResources.clusterConfig.instanceType", "ml.m5.xlarg"),
+        "JobResources.ClusterConfig.InstanceType",
+        "did you mean 'ml.m5.xlarge'",
+    ),
+    (
+        "model-quality-runtime-over-a-day",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("stoppingCondition.maxRuntimeInSeconds", 86401),
+        "StoppingCondition.MaxRuntimeInSeconds",
+        "86401 is more than the maximum 86400",
+    ),
+    (
+        "model-quality-volume-zero",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("jobResources.clusterConfig.volumeSizeInGb", 0),
+        "JobResources.ClusterConfig.VolumeSizeInGB",
+        "valid min value: 1",
+    ),
+    (
+        "model-quality-without-ground-truth",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("modelQualityJobInput.groundTruthS3Input", _DELETE),
+        "ModelQualityJobInput.GroundTruthS3Input",
+        "missing required field",
+    ),
+    (
+        "model-quality-start-offset",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("modelQualityJobInput.endpointInput.startTimeOffset", "1 hour"),
+        "ModelQualityJobInput.EndpointInput.StartTimeOffset",
+        "does not match the pattern",
+    ),
+    (
+        "model-quality-two-outputs",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        lambda inputs: inputs["modelQualityJobOutputConfig"]["monitoringOutputs"].append(
+            inputs["modelQualityJobOutputConfig"]["monitoringOutputs"][0]
+        ),
+        "ModelQualityJobOutputConfig.MonitoringOutputs",
+        "2 items; at most 1 are allowed",
+    ),
+    (
+        "model-quality-51-tags",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("tags", [{"key": f"k{i}", "value": "v"} for i in range(51)]),
+        "Tags",
+        "51 items; at most 50 are allowed",
+    ),
+    (
+        "model-quality-tag-key-characters",
+        MODEL_QUALITY,
+        QUALITY_JOB,
+        _set("tags", [{"key": "cost|center", "value": "CC-4312"}]),
+        "Tags[0].Key",
+        "does not match the pattern",
+    ),
+    # --- Monitoring schedule (pulumi-aws) -------------------------------------------------------------------
+    (
+        "schedule-monitoring-type",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("monitoringScheduleConfig.monitoringType", "Drift"),
+        "MonitoringScheduleConfig.MonitoringType",
+        "'Drift' is not one of the 4 allowed values",
+    ),
+    (
+        "schedule-name-64-characters",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("name", "recsys-prod-" + "s" * 52),
+        "MonitoringScheduleName",
+        "is 64 characters long; at most 63 are allowed",
+    ),
+    (
+        "schedule-job-definition-name-underscore",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("monitoringScheduleConfig.monitoringJobDefinitionName", "recsys_prod_ranker_data"),
+        "MonitoringScheduleConfig.MonitoringJobDefinitionName",
+        "does not match the pattern",
+    ),
+    (
+        "schedule-every-six-hours-with-a-star",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("monitoringScheduleConfig.scheduleConfig.scheduleExpression", "cron(0 */6 ? * * *)"),
+        "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression",
+        "is not one of SageMaker's documented schedule forms",
+    ),
+    (
+        "schedule-rate-expression",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("monitoringScheduleConfig.scheduleConfig.scheduleExpression", "rate(1 hour)"),
+        "MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression",
+        "is not one of SageMaker's documented schedule forms",
+    ),
+    (
+        "schedule-without-job",
+        SCHEDULE,
+        DATA_SCHEDULE,
+        _set("monitoringScheduleConfig.monitoringJobDefinitionName", _DELETE),
+        "MonitoringScheduleConfig",
+        "a schedule needs MonitoringJobDefinitionName",
+    ),
+    # --- On-call topic, its subscription, and the EventBridge rules of the monitors ----------------------------------
+    (
+        "topic-name-with-a-dot",
+        TOPIC,
+        ON_CALL_TOPIC,
+        _set("name", "recsys-prod.on-call"),
+        "Name",
+        "'recsys-prod.on-call' is not 1-256 letters, digits, _ or -",
+    ),
+    (
+        "fifo-topic-without-fifo-suffix",
+        TOPIC,
+        ON_CALL_TOPIC,
+        _set("fifoTopic", True),
+        "Name",
+        "is not a FIFO topic name",
+    ),
+    (
+        "subscription-protocol",
+        SUBSCRIPTION,
+        ON_CALL_EMAIL,
+        _set("protocol", "e-mail"),
+        "Protocol",
+        "did you mean 'email'",
+    ),
+    (
+        "subscription-email-without-domain",
+        SUBSCRIPTION,
+        ON_CALL_EMAIL,
+        _set("endpoint", "ml-oncall"),
+        "Endpoint",
+        "'ml-oncall' is not an e-mail address, which the email protocol needs",
+    ),
+    (
+        "rule-pattern-not-json",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("eventPattern", "{source: [aws.sagemaker]}"),
+        "EventPattern",
+        "not valid JSON",
+    ),
+    (
+        "rule-pattern-value-not-an-array",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("eventPattern", json.dumps({"source": "aws.sagemaker", "detail": {"ProcessingJobStatus": ["Failed"]}})),
+        "EventPattern (source)",
+        '"aws.sagemaker" is not a non-empty array of values to match',
+    ),
+    (
+        "rule-pattern-not-an-object",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("eventPattern", json.dumps(["aws.sagemaker"])),
+        "EventPattern",
+        "an event pattern is a JSON object",
+    ),
+    (
+        "rule-without-pattern-or-schedule",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("eventPattern", _DELETE),
+        "",
+        "a rule needs an EventPattern or a ScheduleExpression",
+    ),
+    (
+        "rule-name-with-a-colon",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("name", "recsys-prod:ranker-data-violations"),
+        "Name",
+        "does not match the pattern",
+    ),
+    (
+        "rule-name-65-characters",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("name", "recsys-prod-" + "v" * 53),
+        "Name",
+        "is 65 characters long; at most 64 are allowed",
+    ),
+    (
+        "rule-description-513-characters",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("description", "d" * 513),
+        "Description",
+        "at most 512 are allowed",
+    ),
+    (
+        "rule-state",
+        EVENT_RULE,
+        VIOLATIONS_RULE,
+        _set("state", "ON"),
+        "State",
+        "'ON' is not one of the 3 allowed values",
+    ),
 ]
 
 
@@ -1020,6 +1397,449 @@ def test_lifecycle_provider_quirks() -> None:
     assert "Timeouts" not in request.params
 
 
+# --- Model Monitor: job definitions and schedules ---------------------------------------------------------
+
+
+def test_data_quality_translation() -> None:
+    planned = _real(DATA_QUALITY, DATA_JOB)
+    params = _request(planned).params
+    assert params["JobDefinitionName"] == "recsys-prod-ranker-data"
+    # pulumi-aws's monitoringOutputs is one object (a Terraform MaxItems-1 block); the API takes a list.
+    assert isinstance(planned.inputs["dataQualityJobOutputConfig"]["monitoringOutputs"], dict)
+    assert params["DataQualityJobOutputConfig"]["MonitoringOutputs"] == [
+        {
+            "S3Output": {
+                "S3Uri": "s3://recsys-prod-000000000000-eu-west-1/monitoring/ranker-data",
+                "LocalPath": "/opt/ml/processing/output",
+                "S3UploadMode": "EndOfJob",
+            }
+        }
+    ]
+    assert params["JobResources"]["ClusterConfig"]["VolumeSizeInGB"] == 30
+    assert params["DataQualityJobInput"]["EndpointInput"]["EndpointName"] == "recsys-prod-ranker"
+    assert params["NetworkConfig"]["VpcConfig"]["Subnets"] == planned.inputs["networkConfig"]["vpcConfig"]["subnets"]
+    assert {"Key": "managed-by", "Value": "mlstack"} in params["Tags"]
+
+
+def test_data_quality_provider_defaults_and_auto_name() -> None:
+    def bare(inputs: dict[str, Any]) -> None:
+        del inputs["name"]
+        del inputs["dataQualityJobInput"]["endpointInput"]["localPath"]
+        del inputs["dataQualityJobOutputConfig"]["monitoringOutputs"]["s3Output"]["localPath"]
+        inputs["networkConfig"] = {"vpcConfig": inputs["networkConfig"]["vpcConfig"]}
+
+    request = _request(with_inputs(_real(DATA_QUALITY, DATA_JOB), bare))
+    params = request.params
+    assert params["JobDefinitionName"] == DATA_JOB + AUTONAME_SUFFIX
+    assert params["DataQualityJobInput"]["EndpointInput"]["LocalPath"] == "/opt/ml/processing/input"
+    assert params["DataQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]["LocalPath"] == (
+        "/opt/ml/processing/output"
+    )
+    # expandMonitoringNetworkConfig sends both booleans whenever network_config is set.
+    network = params["NetworkConfig"]
+    assert (network["EnableInterContainerTrafficEncryption"], network["EnableNetworkIsolation"]) == (False, False)
+    assert {s.path for s in request.substitutions if s.reason == "provider default"} == {
+        "DataQualityJobInput.EndpointInput.LocalPath",
+        "DataQualityJobOutputConfig.MonitoringOutputs[0].S3Output.LocalPath",
+        "NetworkConfig.EnableInterContainerTrafficEncryption",
+        "NetworkConfig.EnableNetworkIsolation",
+    }
+
+
+def test_model_quality_translation() -> None:
+    planned = _real(MODEL_QUALITY, QUALITY_JOB)
+    assert planned.inputs["endpointName"] == "recsys-prod-fraud-scorer"
+    params = _request(planned).params
+    # endpointName is a CloudFormation-only property: the handler never sends it.
+    assert "EndpointName" not in params
+    assert params["JobDefinitionName"] == "recsys-prod-fraud-quality"
+    assert params["ModelQualityAppSpecification"]["ProblemType"] == "BinaryClassification"
+    assert params["ModelQualityJobInput"] == {
+        "EndpointInput": {"EndpointName": "recsys-prod-fraud-scorer", "LocalPath": "/opt/ml/processing/input/endpoint"},
+        "GroundTruthS3Input": {"S3Uri": "s3://recsys-artifacts/labels/fraud/"},
+    }
+    assert params["JobResources"]["ClusterConfig"]["VolumeSizeInGB"] == 30
+    # aws-native tags are already a list of {key, value}.
+    assert params["Tags"] == [{"Key": t["key"], "Value": t["value"]} for t in planned.inputs["tags"]]
+
+
+def test_model_quality_without_a_name_gets_the_cloudformation_handlers() -> None:
+    request = _request(with_inputs(_real(MODEL_QUALITY, QUALITY_JOB), _set("jobDefinitionName", _DELETE)))
+    assert request.params["JobDefinitionName"] == f"CFN-{QUALITY_JOB[:20]}-{CLOUDFORMATION_RANDOM}"
+    assert [s.reason for s in request.substitutions if s.path == "JobDefinitionName"] == ["auto-name"]
+
+
+def test_model_quality_batch_transform_parquet_flag() -> None:
+    def batch(inputs: dict[str, Any]) -> None:
+        inputs["modelQualityJobInput"] = {
+            "batchTransformInput": {
+                "dataCapturedDestinationS3Uri": "s3://recsys-artifacts/batch-capture/",
+                "datasetFormat": {"parquet": True},
+                "localPath": "/opt/ml/processing/input/batch",
+                "probabilityThresholdAttribute": 0.5,
+            },
+            "groundTruthS3Input": {"s3Uri": "s3://recsys-artifacts/labels/fraud/"},
+        }
+
+    params = _request(with_inputs(_real(MODEL_QUALITY, QUALITY_JOB), batch)).params
+    assert params["ModelQualityJobInput"]["BatchTransformInput"]["DatasetFormat"] == {"Parquet": {}}
+
+
+def test_schedule_translation() -> None:
+    params = _request(_real(SCHEDULE, DATA_SCHEDULE)).params
+    assert params["MonitoringScheduleName"] == "recsys-prod-ranker-data"
+    assert params["MonitoringScheduleConfig"] == {
+        "MonitoringJobDefinitionName": "recsys-prod-ranker-data",
+        "MonitoringType": "DataQuality",
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+    }
+
+
+def test_schedule_with_an_inline_job_definition() -> None:
+    definition = _real(DATA_QUALITY, DATA_JOB).inputs
+
+    def inline(inputs: dict[str, Any]) -> None:
+        config = inputs["monitoringScheduleConfig"]
+        del config["monitoringJobDefinitionName"]
+        config["monitoringJobDefinition"] = {
+            "baseline": definition["dataQualityBaselineConfig"],
+            "monitoringAppSpecification": {
+                "imageUri": definition["dataQualityAppSpecification"]["imageUri"],
+                "containerEntrypoints": ["python3", "/opt/program/analyze.py"],
+            },
+            "monitoringInputs": {"endpointInput": definition["dataQualityJobInput"]["endpointInput"]},
+            "monitoringOutputConfig": {
+                "monitoringOutputs": definition["dataQualityJobOutputConfig"]["monitoringOutputs"]
+            },
+            "monitoringResources": definition["jobResources"]
+            | {"clusterConfig": {"instanceCount": 1, "instanceType": "ml.m5.xlarge", "volumeSizeInGb": 30}},
+            "roleArn": definition["roleArn"],
+            "stoppingConditions": [{"maxRuntimeInSeconds": 1800}],
+        }
+
+    job = _request(with_inputs(_real(SCHEDULE, DATA_SCHEDULE), inline)).params["MonitoringScheduleConfig"][
+        "MonitoringJobDefinition"
+    ]
+    assert job["BaselineConfig"]["StatisticsResource"] == {
+        "S3Uri": "s3://recsys-artifacts/baselines/ranker/statistics.json"
+    }
+    assert job["MonitoringAppSpecification"]["ContainerEntrypoint"] == ["python3", "/opt/program/analyze.py"]
+    assert job["MonitoringInputs"] == [
+        {"EndpointInput": {"EndpointName": "recsys-prod-ranker", "LocalPath": "/opt/ml/processing/input/endpoint"}}
+    ]
+    assert len(job["MonitoringOutputConfig"]["MonitoringOutputs"]) == 1
+    assert job["MonitoringResources"]["ClusterConfig"]["VolumeSizeInGB"] == 30
+    assert job["StoppingCondition"] == {"MaxRuntimeInSeconds": 1800}
+
+
+def test_now_needs_an_analysis_window_pulumi_aws_cannot_send() -> None:
+    schedule = with_inputs(
+        _real(SCHEDULE, DATA_SCHEDULE), _set("monitoringScheduleConfig.scheduleConfig.scheduleExpression", "NOW")
+    )
+    assert {(f.path, f.message) for f in _findings(schedule)} == {
+        ("MonitoringScheduleConfig.ScheduleConfig.DataAnalysisStartTime", "required when ScheduleExpression is NOW"),
+        ("MonitoringScheduleConfig.ScheduleConfig.DataAnalysisEndTime", "required when ScheduleExpression is NOW"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("expression", "period"),
+    [
+        ("cron(0 * ? * * *)", 1),
+        ("cron(0 0 ? * * *)", 24),
+        ("cron(0 12 ? * * *)", 24),
+        ("cron(0 23 ? * * *)", 24),
+        ("cron(0 0/2 ? * * *)", 2),
+        ("cron(0 17/12 ? * * *)", 12),  # "Every 12 hours, starting at 5pm UTC"
+        ("cron(0 0/1 ? * * *)", 1),
+        ("cron(0 0/5 ? * * *)", 4),  # ... 20:00, then 00:00
+        ("cron(0 0/24 ? * * *)", 24),
+        ("NOW", None),
+    ],
+)
+def test_documented_schedule_forms(expression: str, period: int | None) -> None:
+    assert schedule_problem(expression) is None
+    assert schedule_period_hours(expression) == period
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 */6 ? * * *)",
+        "cron(30 * ? * * *)",
+        "cron(0 24 ? * * *)",
+        "cron(0 0/25 ? * * *)",
+        "cron(0 0/0 ? * * *)",
+        "cron(0 * * * ? *)",
+        "cron(0 0 ? * MON *)",
+        "rate(1 hour)",
+        "hourly",
+        "now",
+    ],
+)
+def test_undocumented_schedule_forms(expression: str) -> None:
+    assert schedule_problem(expression) is not None
+    assert schedule_period_hours(expression) is None
+
+
+def _recsys_findings(*edits: tuple[str, str, Callable[[dict[str, Any]], None]]) -> list[str]:
+    """Findings of recsys prod's plan (across resources too, known bugs aside) after editing some resources."""
+    by_key = {(resource_type, name): edit for resource_type, name, edit in edits}
+    resources = [
+        with_inputs(r, by_key[(r.type, r.name)]) if (r.type, r.name) in by_key else r
+        for r in _planned(EXAMPLES / "recsys.yaml", "prod")[1].resources
+    ]
+    return _unexplained(check_resources(resources, region=REGION).findings)
+
+
+def test_recsys_monitoring_has_no_findings_across_resources() -> None:
+    assert _recsys_findings() == []
+
+
+def test_schedule_naming_a_job_definition_of_another_type() -> None:
+    findings = _recsys_findings(
+        (SCHEDULE, DATA_SCHEDULE, _set("monitoringScheduleConfig.monitoringType", "ModelQuality"))
+    )
+    assert findings == [
+        f"{DATA_SCHEDULE}: CreateMonitoringSchedule MonitoringScheduleConfig.MonitoringType: a ModelQuality schedule "
+        "runs a ModelQualityJobDefinition, but 'recsys-prod-ranker-data' is a DataQualityJobDefinition"
+    ]
+
+
+def test_schedule_naming_no_job_definition_of_the_plan() -> None:
+    findings = _recsys_findings(
+        (SCHEDULE, DATA_SCHEDULE, _set("monitoringScheduleConfig.monitoringJobDefinitionName", "recsys-prod-ranker"))
+    )
+    assert findings == [
+        f"{DATA_SCHEDULE}: CreateMonitoringSchedule MonitoringScheduleConfig.MonitoringJobDefinitionName: "
+        "no job definition named 'recsys-prod-ranker' in this plan"
+    ]
+
+
+def test_schedule_not_waiting_for_its_job_definition() -> None:
+    schedule = _real(SCHEDULE, DATA_SCHEDULE)
+    definition = _real(DATA_QUALITY, DATA_JOB)
+    assert definition.urn in schedule.dependencies
+    resources = [
+        dataclasses.replace(r, dependencies=()) if r.urn == schedule.urn else r
+        for r in _planned(EXAMPLES / "recsys.yaml", "prod")[1].resources
+    ]
+    findings = _unexplained(check_resources(resources, region=REGION).findings)
+    assert findings == [
+        f"{DATA_SCHEDULE}: CreateMonitoringSchedule MonitoringScheduleConfig.MonitoringJobDefinitionName: the schedule "
+        f"does not wait for {DATA_JOB}, which creates 'recsys-prod-ranker-data'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expression", "runtime", "limit"),
+    [
+        (QUALITY_SCHEDULE, "cron(0 * ? * * *)", 3600, 1800),  # model quality, hourly: 1800 s
+        (QUALITY_SCHEDULE, "cron(0 0/1 ? * * *)", 1801, 1800),
+        (DATA_SCHEDULE, "cron(0 * ? * * *)", 3601, 3600),  # data quality, hourly: 3600 s
+        (QUALITY_SCHEDULE, "cron(0 0/2 ? * * *)", 7201, 7200),  # no run may outlast the schedule's period
+    ],
+)
+def test_max_runtime_cannot_exceed_the_schedule(schedule: str, expression: str, runtime: int, limit: int) -> None:
+    job, definition_type = (QUALITY_JOB, MODEL_QUALITY) if schedule == QUALITY_SCHEDULE else (DATA_JOB, DATA_QUALITY)
+    findings = _recsys_findings(
+        (SCHEDULE, schedule, _set("monitoringScheduleConfig.scheduleConfig.scheduleExpression", expression)),
+        (definition_type, job, _set("stoppingCondition.maxRuntimeInSeconds", runtime)),
+    )
+    cross = [f for f in findings if "may take" in f]
+    assert len(cross) == 1, findings
+    assert cross[0].startswith(
+        f"{schedule}: CreateMonitoringSchedule MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression"
+    )
+    assert f"allows a run {runtime} s" in cross[0] and f"may take {limit} s at most" in cross[0]
+
+
+def test_max_runtime_within_the_schedule_is_accepted() -> None:
+    assert (
+        _recsys_findings(
+            (
+                SCHEDULE,
+                QUALITY_SCHEDULE,
+                _set("monitoringScheduleConfig.scheduleConfig.scheduleExpression", "cron(0 * ? * * *)"),
+            ),
+            (MODEL_QUALITY, QUALITY_JOB, _set("stoppingCondition.maxRuntimeInSeconds", 1800)),
+        )
+        == []
+    )
+
+
+def test_job_definition_on_an_endpoint_without_data_capture() -> None:
+    findings = _recsys_findings((CONFIG, "recsys-prod-ranker-config", _set("dataCaptureConfig", _DELETE)))
+    (finding,) = findings
+    assert finding.startswith(
+        f"{DATA_JOB}: CreateDataQualityJobDefinition DataQualityJobInput.EndpointInput.EndpointName: "
+        "endpoint 'recsys-prod-ranker' does not capture data"
+    )
+    disabled = _recsys_findings(
+        (CONFIG, "recsys-prod-fraud-scorer-config", _set("dataCaptureConfig.enableCapture", False))
+    )
+    assert [f.split(" ")[:2] for f in disabled] == [[f"{QUALITY_JOB}:", "CreateModelQualityJobDefinition"]]
+
+
+def test_unknown_names_never_link_resources() -> None:
+    # A schedule whose job definition name is not known at preview is not matched against the plan.
+    findings = _recsys_findings(
+        (SCHEDULE, DATA_SCHEDULE, _set("monitoringScheduleConfig.monitoringJobDefinitionName", UNKNOWN_TEXT))
+    )
+    assert findings == []
+
+
+# Bugs this oracle found in blueprints that pass validation: strict, so each fails loudly once fixed.
+
+
+# Found by this oracle: model-quality runs on an hourly schedule are capped at 1800 s; fixed.
+def test_hourly_model_quality_monitor_fits_its_schedule(write_blueprint: WriteBlueprint) -> None:
+    text = (EXAMPLES / "recsys.yaml").read_text()
+    hourly = text.replace(
+        "problem_type: binary-classification\n      schedule: daily",
+        "problem_type: binary-classification\n      schedule: hourly",
+    )
+    assert hourly != text
+    resolved, plan = plan_file(write_blueprint(hourly), "prod")
+    assert [str(f) for f in check_plan(plan, region=resolved.blueprint.region).findings] == []
+
+
+def test_every_n_hours_schedule_is_a_documented_form(write_blueprint: WriteBlueprint) -> None:
+    # Found by this oracle: cron(0 */N ? * * *) is not a documented form; validation now rejects it and
+    # the documented cron(0 0/N ? * * *) plans without findings.
+    text = (EXAMPLES / "recsys.yaml").read_text()
+    with pytest.raises(BlueprintInvalid):
+        plan_file(write_blueprint(text.replace("schedule: hourly", "schedule: cron(0 */6 ? * * *)")), "prod")
+    resolved, plan = plan_file(
+        write_blueprint(text.replace("schedule: hourly", "schedule: cron(0 0/6 ? * * *)")), "prod"
+    )
+    assert [str(f) for f in check_plan(plan, region=resolved.blueprint.region).findings] == []
+
+
+# --- On-call topic, subscription, EventBridge rules and the dashboard -----------------------------------------
+
+
+def test_topic_translation() -> None:
+    planned = _real(TOPIC, ON_CALL_TOPIC)
+    assert planned.inputs["kmsMasterKeyId"] == "alias/mlstack/recsys-prod"
+    params = _request(planned).params
+    # Only the FIFO attribute goes in CreateTopic; the provider sets the key afterwards (SetTopicAttributes).
+    assert params == {"Name": "recsys-prod-on-call", "Tags": params["Tags"]}
+    assert {"Key": "managed-by", "Value": "mlstack"} in params["Tags"]
+    fifo = _request(with_inputs(planned, _edits(_set("fifoTopic", True), _set("name", "recsys-prod-on-call.fifo"))))
+    assert fifo.params["Attributes"] == {"FifoTopic": "true"}
+
+
+def test_subscription_translation() -> None:
+    request = _request(_real(SUBSCRIPTION, ON_CALL_EMAIL))
+    assert request.params == {
+        "Endpoint": "ml-oncall@example.com",
+        "Protocol": "email",
+        "TopicArn": f"arn:aws:sns:{REGION}:000000000000:mlstack-known-after-apply",
+        "ReturnSubscriptionArn": True,
+    }
+    raw = _request(
+        with_inputs(
+            _real(SUBSCRIPTION, ON_CALL_EMAIL),
+            _edits(_set("rawMessageDelivery", True), _set("endpointAutoConfirms", True)),
+        )
+    )
+    assert raw.params["Attributes"] == {"RawMessageDelivery": "true"}
+    assert "EndpointAutoConfirms" not in raw.params
+
+
+def test_event_rule_translation() -> None:
+    planned = _real(EVENT_RULE, VIOLATIONS_RULE)
+    assert planned.inputs["eventPattern"] == UNKNOWN_TEXT  # built from the schedule's ARN
+    request = _request(planned)
+    assert (request.params["Name"], request.params["EventBusName"]) == ("recsys-prod-ranker-data-violations", "default")
+    pattern = {"detail": {"ExitMessage": [{"prefix": "CompletedWithViolations"}]}, "source": ["aws.sagemaker"]}
+    known = _request(
+        with_inputs(planned, _edits(_set("eventPattern", json.dumps(pattern, indent=2)), _set("isEnabled", False)))
+    )
+    # ruleEventPatternJSONDecoder re-encodes the pattern compactly; is_enabled becomes State.
+    assert known.params["EventPattern"] == json.dumps(pattern, separators=(",", ":"), sort_keys=True)
+    assert known.params["State"] == "DISABLED"
+
+
+def _clean_dashboard() -> PlannedResource:
+    (dashboard,) = _planned(EXAMPLES / "fraud-minimal.yaml", "prod")[1].by_type(DASHBOARD)
+    assert _findings(dashboard) == []
+    return dashboard
+
+
+def _widgets(edit: Callable[[list[dict[str, Any]]], object]) -> Callable[[dict[str, Any]], None]:
+    def change(inputs: dict[str, Any]) -> None:
+        body = json.loads(inputs["dashboardBody"])
+        edit(body["widgets"])
+        inputs["dashboardBody"] = json.dumps(body)
+
+    return change
+
+
+DASHBOARD_MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    ("name-with-a-dot", _set("dashboardName", "fraud.prod"), "DashboardName", "is not 1-255 of A-Z"),
+    ("body-not-json", _set("dashboardBody", "{widgets: []}"), "DashboardBody", "not valid JSON"),
+    ("body-without-widgets", _set("dashboardBody", "{}"), "DashboardBody", "with a widgets array"),
+    (
+        "x-past-the-grid",
+        _widgets(lambda w: w[0].update(x=24)),
+        "DashboardBody (widgets[0])",
+        "x 24 is not an integer in 0..23",
+    ),
+    (
+        "width-past-the-grid",
+        _widgets(lambda w: w[2].update(width=12)),
+        "DashboardBody (widgets[2])",
+        "x 16 + width 12 runs past the 24-column grid",
+    ),
+    ("height-zero", _widgets(lambda w: w[1].update(height=0)), "DashboardBody (widgets[1])", "height 0 is not"),
+    (
+        "overlapping-widgets",
+        _widgets(lambda w: w[1].update(x=4)),
+        "DashboardBody (widgets[1])",
+        "overlaps widgets[0]",
+    ),
+    (
+        "metric-without-dimension-value",
+        _widgets(lambda w: w[0]["properties"]["metrics"][0].pop(3)),
+        "DashboardBody (widgets[0])",
+        "is not [Namespace, MetricName, (DimensionName, DimensionValue)...]",
+    ),
+    (
+        "metric-widget-without-region",
+        _widgets(lambda w: w[0]["properties"].pop("region")),
+        "DashboardBody (widgets[0])",
+        "a metric widget needs a region",
+    ),
+    ("widget-without-type", _widgets(lambda w: w[0].pop("type")), "DashboardBody (widgets[0])", "needs a type"),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "message"), [m[1:] for m in DASHBOARD_MISTAKES], ids=[m[0] for m in DASHBOARD_MISTAKES]
+)
+def test_seeded_dashboard_mistake_is_caught(edit: Callable[[dict[str, Any]], None], path: str, message: str) -> None:
+    findings = _findings(with_inputs(_clean_dashboard(), edit))
+    assert {f.path for f in findings} == {path}, [str(f) for f in findings]
+    assert any(message in f.message for f in findings), [str(f) for f in findings]
+
+
+def test_dashboard_translation() -> None:
+    dashboard = _clean_dashboard()
+    params = _request(dashboard).params
+    assert params["DashboardName"] == dashboard.inputs["dashboardName"]
+    # NormalizeJsonString: the same document, compact.
+    assert json.loads(params["DashboardBody"]) == json.loads(dashboard.inputs["dashboardBody"])
+    assert ", " not in params["DashboardBody"]
+
+
+# Found by this oracle: wrapped graphs overlapped the next endpoint's row; fixed.
+def test_dashboard_widgets_do_not_overlap() -> None:
+    overlaps = [str(f) for path, env in CASES for f in _report(path, env).findings if _dashboard_overlap(f)]
+    assert overlaps == []
+
+
 # --- CloudWatch alarms and Application Auto Scaling, with pulumi-aws's wire names --------------------
 
 TAGS = {"blueprint": "recsys", "environment": "prod", "managed-by": "mlstack"}
@@ -1318,6 +2138,13 @@ ARGS_CLASSES = {
     MODEL_GROUP: ("sagemaker", "ModelPackageGroupArgs"),
     MODEL_GROUP_POLICY: ("sagemaker", "ModelPackageGroupPolicyArgs"),
     LIFECYCLE: ("s3", "BucketLifecycleConfigurationArgs"),
+    DATA_QUALITY: ("sagemaker", "DataQualityJobDefinitionArgs"),
+    MODEL_QUALITY: ("sagemaker", "ModelQualityJobDefinitionArgs"),
+    SCHEDULE: ("sagemaker", "MonitoringScheduleArgs"),
+    TOPIC: ("sns", "TopicArgs"),
+    SUBSCRIPTION: ("sns", "TopicSubscriptionArgs"),
+    EVENT_RULE: ("cloudwatch", "EventRuleArgs"),
+    DASHBOARD: ("cloudwatch", "DashboardArgs"),
 }
 
 
@@ -1330,16 +2157,26 @@ def _every_input(cls: type, module: Any, prefix: tuple[str, ...], paths: set[str
         path = (*prefix, wire)
         paths.add(".".join(path))
         annotation = str(parameter.annotation)
-        nested = re.findall(r"'(\w+Args)'", annotation)
+        # pulumi-aws-native also refers to its root package's types (`_root_inputs.CreateOnlyTagArgs`).
+        nested = re.findall(r"'(?:_root_inputs\.)?(\w+Args)'", annotation)
+        enums = [e for e in (_enum(module, n) for n in re.findall(r"'(\w+)'", annotation)) if e is not None]
         item: Any
         if nested:
-            item = _every_input(getattr(module, nested[0]), module, path, paths)
-        elif "Mapping" in annotation:
+            nested_cls = getattr(module, nested[0], None) or getattr(aws_native, nested[0])
+            item = _every_input(nested_cls, module, path, paths)
+        elif enums:
+            item = next(iter(enums[0])).value
+        elif "Mapping" in annotation or "Any" in annotation:  # aws-native types JSON objects as Any
             item = {"key": "1"}
         else:
             item = next(sample for word, sample in _SCALARS if word in annotation)
         value[wire] = [item] if "Sequence" in annotation else item
     return value
+
+
+def _enum(module: Any, name: str) -> type[enum.Enum] | None:
+    candidate = getattr(module, name, None)
+    return candidate if isinstance(candidate, type) and issubclass(candidate, enum.Enum) else None
 
 
 _SCALARS: list[tuple[str, Any]] = [("bool", True), ("int", 1), ("float", 1.5), ("str", "1")]
@@ -1348,7 +2185,8 @@ _SCALARS: list[tuple[str, Any]] = [("bool", True), ("int", 1), ("float", 1.5), (
 @functools.cache
 def _pulumi_inputs(resource_type: str) -> tuple[dict[str, Any], frozenset[str]]:
     module_name, class_name = ARGS_CLASSES[resource_type]
-    module = importlib.import_module(f"pulumi_aws.{module_name}")
+    package = "pulumi_aws_native" if resource_type.startswith("aws-native:") else "pulumi_aws"
+    module = importlib.import_module(f"{package}.{module_name}")
     paths: set[str] = set()
     inputs = _every_input(getattr(module, class_name), module, (), paths)
     return inputs, frozenset(paths)

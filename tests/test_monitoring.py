@@ -68,7 +68,9 @@ def test_monitor_on_an_unknown_endpoint(write_blueprint: WriteBlueprint) -> None
     )
 
 
-@pytest.mark.parametrize("schedule", ["every-hour", "cron(30 * ? * * *)", "cron(0 25 ? * * *)", "rate(1 hour)"])
+@pytest.mark.parametrize(
+    "schedule", ["every-hour", "cron(30 * ? * * *)", "cron(0 25 ? * * *)", "rate(1 hour)", "cron(0 */6 ? * * *)"]
+)
 def test_schedule_must_be_one_sagemaker_accepts(write_blueprint: WriteBlueprint, schedule: str) -> None:
     text = REFERENCE.replace("      schedule: hourly\n", f'      schedule: "{schedule}"\n')
     problem = only_problem(write_blueprint, text)
@@ -77,7 +79,7 @@ def test_schedule_must_be_one_sagemaker_accepts(write_blueprint: WriteBlueprint,
 
 
 def test_cron_schedules_that_sagemaker_accepts(write_blueprint: WriteBlueprint) -> None:
-    for schedule in ("cron(0 */6 ? * * *)", "cron(0 3 ? * * *)", "cron(0 1/4 ? * * *)"):
+    for schedule in ("cron(0 0/6 ? * * *)", "cron(0 3 ? * * *)", "cron(0 1/4 ? * * *)"):
         load(write_blueprint(REFERENCE.replace("      schedule: hourly\n", f'      schedule: "{schedule}"\n')))
 
 
