@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +59,7 @@ def create_variant_scaling(
     endpoint_name: str,
     variants: Sequence[ScaledVariant],
     scaling: ScalingArgs,
+    tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
 ) -> list[aws.appautoscaling.Target]:
     """Register each variant with Application Auto Scaling and attach its target-tracking policy."""
@@ -71,6 +72,7 @@ def create_variant_scaling(
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
             min_capacity=variant_floor(variant, scaling),
             max_capacity=scaling.max_instances,
+            tags=dict(tags),
             opts=opts,
         )
         tracking: aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgsDict = {

@@ -269,6 +269,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                     for v in args.variants
                 ],
                 scaling=args.scaling,
+                tags=tags,
                 opts=child_options(self, opts, [endpoint]),
             )
 

@@ -12,12 +12,17 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from blueprints.errors import BlueprintInvalid, Problem
+
+if TYPE_CHECKING:
+    from blueprints.load import ResolvedBlueprint
+    from policies.offline import Report
+    from policies.settings import CostEstimate
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
@@ -87,6 +92,11 @@ def validate(
     out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
 
 
+def cost_estimate(resolved: ResolvedBlueprint) -> CostEstimate | None:
+    """The environment's estimated monthly cost for the budget rule (None until cost is wired)."""
+    return None
+
+
 def _print_warnings(warnings: Iterable[Problem]) -> None:
     for warning in warnings:
         err.print(str(warning), markup=False)
@@ -116,6 +126,61 @@ def plan(
             sys.stdout.write(text)
         return
     out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}"))
+
+
+@app.command()
+def check(
+    file: Annotated[
+        Path | None, typer.Argument(help="Blueprint YAML file (its `policies:` section configures the rules).")
+    ] = None,
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment to check.")] = "prod",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json, sarif or junit.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    preview_json: Annotated[
+        Path | None,
+        typer.Option("--preview-json", help="Check the output of a real `pulumi preview --json` instead of planning."),
+    ] = None,
+) -> None:
+    """Run the policy pack offline: exit 1 on mandatory violations, 0 otherwise."""
+    from blueprints.load import load_for_environment
+    from policies.report import render, to_table
+    from policies.settings import PolicySettings
+    from stack.check import check_plan, check_preview_json, policy_settings
+    from stack.plan import plan_resolved
+
+    formats = ("table", "json", "sarif", "junit")
+    if output_format not in formats:
+        err.print(f"--format must be one of {', '.join(formats)}", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    if file is None and preview_json is None:
+        err.print("give a blueprint file, --preview-json, or both", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+
+    def run() -> Report:
+        resolved = load_for_environment(file, env) if file else None
+        settings = policy_settings(resolved, cost_estimate(resolved)) if resolved else PolicySettings(environment=env)
+        if preview_json is not None:
+            return check_preview_json(preview_json, settings)
+        assert resolved is not None
+        return check_plan(plan_resolved(resolved), settings)
+
+    report = _guarded(run)
+    if output_format == "table":
+        text = None
+        out.print(to_table(report))
+    else:
+        text = render(report, output_format)
+    if text is not None:
+        if output:
+            _write_atomically(output, text)
+            err.print(f"wrote {output}", markup=False)
+        else:
+            sys.stdout.write(text)
+    for suppression in report.suppressions:
+        err.print(
+            f"suppressed {suppression.rule} on {', '.join(suppression.resources)}: {suppression.reason}", markup=False
+        )
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

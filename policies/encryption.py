@@ -1,0 +1,322 @@
+"""Encryption at rest and in transit: endpoint configs, feature store, S3, KMS, MLflow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from components import instances
+from policies.framework import (
+    ResourceView,
+    Rule,
+    StackView,
+    Violation,
+    as_list,
+    depends_on,
+    dig,
+    has_key,
+    items,
+    of_type,
+    peek,
+    per_resource,
+    policy_document,
+)
+from policies.sagemaker import (
+    ENDPOINT_CONFIG,
+    FEATURE_GROUP,
+    KMS_KEY,
+    MLFLOW,
+    depends_on_stack_key,
+    is_serverless,
+    variants,
+)
+from policies.settings import PolicySettings
+
+BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+SSE_TYPES = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+
+def attached(bucket: Any, resources: list[Any], types: tuple[str, ...]) -> list[Any]:
+    """The bucket's sub-resources of `types` (pulumi-aws v7 splits a bucket's settings into
+    separate resources): those depending on it, or naming it in their `bucket` input."""
+    name = peek(bucket.props, "bucket")
+    return [
+        r
+        for r in of_type(resources, *types)
+        if depends_on(r, bucket) or (name is not None and peek(r.props, "bucket") == name)
+    ]
+
+
+# --- endpoint configuration KMS -------------------------------------------------------------------
+
+
+def _endpoint_config_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    all_variants = variants(args.props)
+    if all_variants and all(is_serverless(v) for v in all_variants):
+        return  # serverless has no ML storage volume, and CreateEndpointConfig rejects a KmsKeyId
+    types = [v["instanceType"] for v in all_variants if not is_serverless(v)]
+    if types and all(instances.lookup(t).local_storage for t in types):
+        return  # instance (NVMe) storage only: CreateEndpointConfig rejects a KmsKeyId for these types
+    if not dig(args.props, "kmsKeyArn"):
+        yield (
+            f"endpoint configuration {args.name} has no kmsKeyArn for its ML storage volumes "
+            f"(instance types {', '.join(sorted(set(types)))} use EBS volumes)"
+        )
+
+
+ENDPOINT_CONFIG_KMS = Rule(
+    name="sagemaker-endpoint-config-kms",
+    description=(
+        "Checks whether SageMaker endpoint configurations encrypt their ML storage volumes with a KMS key. "
+        "Exempt: serverless configurations and configurations whose instance types all have local NVMe "
+        "storage, where SageMaker rejects a KmsKeyId."
+    ),
+    severity="high",
+    remediation="Set kmsKeyArn on the EndpointConfiguration (mlstack sets the platform key by default).",
+    check=_endpoint_config_kms,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
+    checkov=("CKV_AWS_98",),
+    cdk_nag=("SageMakerEndpointConfigurationKMSKeyConfigured",),
+    aws_config=("sagemaker-endpoint-configuration-kms-key-configured",),
+)
+
+
+# --- feature group online store --------------------------------------------------------------------
+
+
+def _feature_group_online(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    online = dig(args.props, "onlineStoreConfig")
+    if not online or dig(online, "enableOnlineStore") is not True:
+        return
+    if not dig(online, "securityConfig", "kmsKeyId"):
+        yield f"feature group {args.name} has an online store without securityConfig.kmsKeyId"
+
+
+FEATURE_GROUP_ONLINE_ENCRYPTION = Rule(
+    name="sagemaker-feature-group-online-store-encryption",
+    description="Checks whether SageMaker feature groups with an online store encrypt it with a KMS key.",
+    severity="high",
+    remediation="Set onlineStoreConfig.securityConfig.kmsKeyId to the platform's KMS key.",
+    check=_feature_group_online,
+    kind="resource",
+    resource_types=(FEATURE_GROUP,),
+    aws_config=("sagemaker-featuregroup-online-store-encryption",),
+)
+
+
+# --- KMS rotation ----------------------------------------------------------------------------------
+
+
+def _kms_rotation(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    spec = dig(args.props, "customerMasterKeySpec") or dig(args.props, "keySpec") or "SYMMETRIC_DEFAULT"
+    if spec != "SYMMETRIC_DEFAULT":
+        return  # AWS rotates only symmetric encryption keys
+    if dig(args.props, "enableKeyRotation") is not True:
+        yield f"KMS key {args.name} does not rotate its key material (enableKeyRotation is not true)"
+
+
+KMS_ROTATION = Rule(
+    name="kms-key-rotation",
+    description="Checks whether symmetric customer-managed KMS keys rotate their key material yearly.",
+    severity="medium",
+    remediation="Set enableKeyRotation: true on the aws.kms.Key.",
+    check=_kms_rotation,
+    kind="resource",
+    resource_types=(KMS_KEY,),
+    checkov=("CKV_AWS_7",),
+    cdk_nag=("KMSBackingKeyRotationEnabled",),
+    aws_config=("cmk-backing-key-rotation-enabled",),
+)
+
+
+# --- S3 --------------------------------------------------------------------------------------------
+
+
+def _sse_uses_kms(sse: Any) -> bool:
+    rules = items(dig(sse.props, "rules"))
+    return bool(rules) and all(
+        dig(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") in KMS_ALGORITHMS for rule in rules
+    )
+
+
+def _s3_sse_kms(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(bucket: Any) -> Iterator[str]:
+        configs = attached(bucket, resources, SSE_TYPES)
+        if not configs:
+            yield f"bucket {bucket.name} has no server-side encryption configuration"
+        elif not all(_sse_uses_kms(c) for c in configs):
+            yield f"bucket {bucket.name} does not default to SSE-KMS (sseAlgorithm aws:kms)"
+
+    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+
+
+S3_SSE_KMS = Rule(
+    name="s3-bucket-sse-kms",
+    description="Checks whether every S3 bucket encrypts new objects with SSE-KMS by default.",
+    severity="high",
+    remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the platform key.",
+    check=_s3_sse_kms,
+    kind="stack",
+    checkov=("CKV_AWS_145",),
+    cdk_nag=("S3DefaultEncryptionKMS",),
+    aws_config=("s3-default-encryption-kms",),
+)
+
+
+def _s3_versioning(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(bucket: Any) -> Iterator[str]:
+        configs = attached(bucket, resources, VERSIONING_TYPES)
+        if not any(dig(c.props, "versioningConfiguration", "status") == "Enabled" for c in configs):
+            yield f"bucket {bucket.name} does not have versioning Enabled"
+
+    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+
+
+S3_VERSIONING = Rule(
+    name="s3-bucket-versioning",
+    description="Checks whether every S3 bucket has versioning enabled, so overwritten data can be restored.",
+    severity="medium",
+    remediation="Add a BucketVersioning with versioningConfiguration.status Enabled.",
+    check=_s3_versioning,
+    kind="stack",
+    checkov=("CKV_AWS_21",),
+    cdk_nag=("S3BucketVersioningEnabled",),
+    aws_config=("s3-bucket-versioning-enabled",),
+)
+
+
+def _denies_insecure_transport(statement: Any) -> bool:
+    if statement.get("Effect") != "Deny":
+        return False
+    actions = as_list(statement.get("Action"))
+    if not any(a in ("*", "s3:*") for a in actions):
+        return False
+    principal = statement.get("Principal")
+    if principal not in ("*", {"AWS": "*"}):
+        return False
+    secure = (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport")
+    return str(secure).lower() == "false"
+
+
+def _s3_tls_only(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(bucket: Any) -> Iterator[str]:
+        for policy in attached(bucket, resources, (BUCKET_POLICY,)):
+            statements = as_list(policy_document(dig(policy.props, "policy")).get("Statement"))
+            if any(_denies_insecure_transport(s) for s in statements):
+                return
+        yield f"bucket {bucket.name} has no bucket policy denying requests without TLS (aws:SecureTransport false)"
+
+    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+
+
+S3_TLS_ONLY = Rule(
+    name="s3-bucket-tls-only",
+    description="Checks whether every S3 bucket's policy denies requests that do not use TLS.",
+    severity="high",
+    remediation="Add a BucketPolicy statement: Deny s3:* to * when aws:SecureTransport is false.",
+    check=_s3_tls_only,
+    kind="stack",
+    cdk_nag=("S3BucketSSLRequestsOnly",),
+    aws_config=("s3-bucket-ssl-requests-only",),
+)
+
+
+# --- the blueprint's key on MLflow and the feature store -------------------------------------------
+
+
+def _feature_store_key(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(group: Any) -> Iterator[str]:
+        offline = dig(group.props, "offlineStoreConfig")
+        online = dig(group.props, "onlineStoreConfig")
+        missing = []
+        if offline and not has_key(dig(offline, "s3StorageConfig") or {}, "kmsKeyId"):
+            missing.append("offlineStoreConfig.s3StorageConfig.kmsKeyId")
+        if (
+            online
+            and dig(online, "enableOnlineStore") is True
+            and not has_key(dig(online, "securityConfig") or {}, "kmsKeyId")
+        ):
+            missing.append("onlineStoreConfig.securityConfig.kmsKeyId")
+        if missing:
+            yield f"feature group {group.name} sets no {' or '.join(missing)}"
+        elif not depends_on_stack_key(group, resources):
+            yield f"feature group {group.name} is not encrypted with a KMS key of this platform (it depends on none)"
+
+    yield from per_resource(of_type(resources, FEATURE_GROUP), check)
+
+
+FEATURE_STORE_PLATFORM_KEY = Rule(
+    name="feature-store-platform-key",
+    description=(
+        "Checks whether feature groups encrypt their offline and online stores with the platform's own KMS key "
+        "(a kmsKeyId is set and the group depends on a KMS key of this stack)."
+    ),
+    severity="high",
+    remediation="Pass the platform key (Foundation.key) to the feature store; do not use AWS-managed keys.",
+    check=_feature_store_key,
+    kind="stack",
+)
+
+
+def _bucket_of_uri(uri: str) -> str:
+    return uri.removeprefix("s3://").split("/", 1)[0]
+
+
+def _mlflow_key(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    buckets = of_type(resources, *BUCKET_TYPES)
+
+    def check(server: Any) -> Iterator[str]:
+        uri = dig(server.props, "artifactStoreUri")
+        bucket_name = _bucket_of_uri(str(uri or ""))
+        bucket = next((b for b in buckets if peek(b.props, "bucket") == bucket_name), None)
+        if bucket is None:
+            yield f"MLflow server {server.name} stores artifacts in {bucket_name!r}, not in a bucket of this platform"
+            return
+        configs = attached(bucket, resources, SSE_TYPES)
+        if not configs or not all(_sse_uses_kms(c) and depends_on_stack_key(c, resources) for c in configs):
+            yield (
+                f"MLflow server {server.name} stores artifacts in bucket {bucket.name}, "
+                "which is not encrypted with a KMS key of this platform"
+            )
+
+    yield from per_resource(of_type(resources, MLFLOW), check)
+
+
+MLFLOW_PLATFORM_KEY = Rule(
+    name="mlflow-platform-key",
+    description=(
+        "Checks whether MLflow tracking servers keep artifacts in a bucket of this platform that is "
+        "SSE-KMS encrypted with the platform's own KMS key."
+    ),
+    severity="high",
+    remediation="Point artifactStoreUri at the platform bucket, whose encryption uses the platform key.",
+    check=_mlflow_key,
+    kind="stack",
+)
+
+RULES = (
+    ENDPOINT_CONFIG_KMS,
+    FEATURE_GROUP_ONLINE_ENCRYPTION,
+    KMS_ROTATION,
+    S3_SSE_KMS,
+    S3_VERSIONING,
+    S3_TLS_ONLY,
+    FEATURE_STORE_PLATFORM_KEY,
+    MLFLOW_PLATFORM_KEY,
+)

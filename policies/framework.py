@@ -1,0 +1,379 @@
+"""A rule is a pure function plus metadata; the same rule runs in CrossGuard and offline.
+
+Rule functions read `props` through pulumi_policy's unknown-checking proxy, exactly as the
+CrossGuard analyzer hands them over: touching a value that is unknown at preview raises
+`UnknownValueError`. Resource rules let it propagate (the whole resource cannot be evaluated);
+stack rules catch it per resource with `per_resource`, so one unknown does not hide the others.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from policies.settings import Level, PolicySettings
+
+SeverityName = Literal["low", "medium", "high", "critical"]
+OutcomeKind = Literal["violation", "unknown", "error"]
+
+# The offline plan's marker (stack.engine.UNKNOWN_TEXT) plus every sentinel the Pulumi engine
+# uses for unknowns (pulumi_policy/proxy.py; `pulumi preview --json` shows the same strings).
+OFFLINE_UNKNOWN_TEXT = "(known after apply)"
+PULUMI_UNKNOWN_SENTINELS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        UNKNOWN_STRING_VALUE,
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+UNKNOWN_MARKERS = frozenset({OFFLINE_UNKNOWN_TEXT, *PULUMI_UNKNOWN_SENTINELS})
+
+_KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SEVERITIES: tuple[SeverityName, ...] = ("low", "medium", "high", "critical")
+
+
+class ResourceView(Protocol):
+    """What a resource rule reads: the shape of `pulumi_policy.ResourceValidationArgs`."""
+
+    resource_type: str
+    props: Mapping[str, Any]
+    urn: str
+    name: str
+
+
+class StackResourceView(Protocol):
+    """A resource as stack rules see it: the shape of `pulumi_policy.PolicyResource`."""
+
+    resource_type: str
+    props: Mapping[str, Any]
+    urn: str
+    name: str
+
+    @property
+    def parent(self) -> Any: ...
+
+    @property
+    def dependencies(self) -> Sequence[Any]: ...
+
+
+class StackView(Protocol):
+    """The shape of `pulumi_policy.StackValidationArgs`."""
+
+    @property
+    def resources(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding of a rule. `unknown` names the field that prevented evaluation, if any."""
+
+    message: str
+    urn: str | None = None
+    unknown: str | None = None
+
+
+ResourceCheck = Callable[[ResourceView, PolicySettings], Iterable[Violation | str]]
+StackCheck = Callable[[StackView, PolicySettings], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A rule's result on one subject, before levels and suppressions are applied."""
+
+    kind: OutcomeKind
+    message: str
+    urn: str | None
+
+
+def unknown_field(error: UnknownValueError) -> str:
+    return ".".join(str(p) for p in error.props) or "(value)"
+
+
+def cannot_evaluate(error: UnknownValueError, urn: str | None = None) -> Violation:
+    field_path = unknown_field(error)
+    return Violation(f"cannot evaluate during preview: {field_path} is unknown", urn, unknown=field_path)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy rule: metadata plus a pure check function."""
+
+    name: str
+    description: str
+    severity: SeverityName
+    remediation: str
+    check: ResourceCheck | StackCheck
+    kind: Literal["resource", "stack"]
+    # Resource rules only: the types checked; empty means every resource.
+    resource_types: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    cdk_nag: tuple[str, ...] = ()
+    aws_config: tuple[str, ...] = ()
+    # Per-environment default levels for this rule ("*" for any other environment).
+    default_levels: Mapping[str, Level] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _KEBAB.match(self.name):
+            raise ValueError(f"rule name {self.name!r} is not kebab-case")
+        if not self.description.startswith("Checks whether"):
+            raise ValueError(f"{self.name}: description must start with 'Checks whether'")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"{self.name}: severity {self.severity!r} is not one of {SEVERITIES}")
+        if not self.remediation.strip():
+            raise ValueError(f"{self.name}: remediation is required")
+
+    def applies_to(self, resource_type: str) -> bool:
+        return self.kind == "resource" and (not self.resource_types or resource_type in self.resource_types)
+
+    def evaluate(self, args: Any, settings: PolicySettings) -> list[Outcome]:
+        """Run the check; unknowns become "unknown" outcomes and any crash an "error" one (fail closed)."""
+        subject = args.urn if self.kind == "resource" else None
+        outcomes: list[Outcome] = []
+        try:
+            for item in self.check(args, settings):
+                found = Violation(item, subject) if isinstance(item, str) else item
+                urn = found.urn if found.urn is not None else subject
+                outcomes.append(Outcome("unknown" if found.unknown else "violation", found.message, urn))
+        except UnknownValueError as error:
+            outcomes.append(Outcome("unknown", cannot_evaluate(error).message, subject))
+        except Exception as error:  # noqa: BLE001 (a crashing rule must fail closed, whatever it raised)
+            outcomes.append(
+                Outcome("error", f"rule failed, so it fails closed: {type(error).__name__}: {error}", subject)
+            )
+        return outcomes
+
+    def to_policy(self, settings: PolicySettings) -> ResourceValidationPolicy | StackValidationPolicy:
+        """The CrossGuard policy object, running the same check."""
+        if self.kind == "resource":
+            return MlstackResourcePolicy(self, settings)
+        return MlstackStackPolicy(self, settings)
+
+    @property
+    def peer_ids(self) -> dict[str, tuple[str, ...]]:
+        return {"checkov": self.checkov, "cdk_nag": self.cdk_nag, "aws_config": self.aws_config}
+
+
+_SEVERITY = {s.value: s for s in Severity}
+_ENFORCEMENT = {e.value: e for e in EnforcementLevel}
+
+
+def _report(rule: Rule, settings: PolicySettings, outcomes: list[Outcome], report: ReportViolation) -> None:
+    """Report outcomes to CrossGuard: suppressed ones are dropped, unknowns become its own advisory."""
+    unknown: list[str] = []
+    for outcome in outcomes:
+        name = outcome.urn.rsplit("::", 1)[-1] if outcome.urn else "*"
+        if settings.suppression_for(rule.name, name) is not None:
+            continue
+        if outcome.kind == "unknown":
+            unknown.append(outcome.message)
+            continue
+        report(outcome.message, outcome.urn)
+    if unknown:
+        # The analyzer turns UnknownValueError into an advisory "can't run policy during preview".
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
+        error.message = "; ".join(unknown)
+        raise error
+
+
+class MlstackResourcePolicy(ResourceValidationPolicy):
+    """A CrossGuard resource policy running an mlstack rule."""
+
+    def __init__(self, rule: Rule, settings: PolicySettings) -> None:
+        self.rule = rule
+        self.settings = settings
+
+        def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+            if rule.applies_to(args.resource_type):
+                _report(rule, settings, rule.evaluate(args, settings), report)
+
+        super().__init__(
+            name=rule.name,
+            description=rule.description,
+            validate=validate,
+            enforcement_level=_ENFORCEMENT[settings.level_for(rule.name, rule.default_levels)],
+            severity=_SEVERITY[rule.severity],
+            remediation_steps=rule.remediation,
+            tags=[f"{peer}:{rule_id}" for peer, ids in rule.peer_ids.items() for rule_id in ids],
+        )
+
+
+class MlstackStackPolicy(StackValidationPolicy):
+    """A CrossGuard stack policy running an mlstack rule."""
+
+    def __init__(self, rule: Rule, settings: PolicySettings) -> None:
+        self.rule = rule
+        self.settings = settings
+
+        def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+            _report(rule, settings, rule.evaluate(args, settings), report)
+
+        super().__init__(
+            name=rule.name,
+            description=rule.description,
+            validate=validate,
+            enforcement_level=_ENFORCEMENT[settings.level_for(rule.name, rule.default_levels)],
+            severity=_SEVERITY[rule.severity],
+            remediation_steps=rule.remediation,
+            tags=[f"{peer}:{rule_id}" for peer, ids in rule.peer_ids.items() for rule_id in ids],
+        )
+
+
+# --- helpers for rule bodies ---------------------------------------------------------------------
+
+
+def checking_props(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Wire inputs as CrossGuard presents them: unknown markers become sentinels behind the proxy."""
+
+    def normalise(value: Any) -> Any:
+        if isinstance(value, str) and value in UNKNOWN_MARKERS:
+            return UNKNOWN_STRING_VALUE
+        if isinstance(value, Mapping):
+            return {str(k): normalise(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [normalise(v) for v in value]
+        return value
+
+    return unknown_checking_proxy(normalise(dict(inputs)))
+
+
+def has_key(mapping: Any, key: str) -> bool:
+    """Whether `key` is set, without reading its (possibly unknown) value."""
+    return isinstance(mapping, Mapping) and any(k == key for k in iter(mapping))
+
+
+_MISSING: Any = object()
+
+
+def peek(value: Any, *path: str | int) -> Any:
+    """The value at `path`, or None when absent or unknown: for matching resources, never for verdicts."""
+    try:
+        for step in path:
+            if isinstance(step, int):
+                if not isinstance(value, Sequence) or isinstance(value, str) or step >= len(value):
+                    return None
+                value = value[step]
+            else:
+                if not isinstance(value, Mapping) or not has_key(value, step):
+                    return None
+                value = value[step]
+    except UnknownValueError:
+        return None
+    if isinstance(value, str) and value in UNKNOWN_MARKERS:
+        return None
+    return value
+
+
+def dig(value: Any, *path: str | int) -> Any:
+    """The value at `path`, None when absent; raises UnknownValueError when unknown."""
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, Sequence) or isinstance(value, str) or step >= len(value):
+                return None
+            value = value[step]
+        else:
+            if not isinstance(value, Mapping) or not has_key(value, step):
+                return None
+            value = value[step]
+    return value
+
+
+def items(value: Any) -> list[Any]:
+    """A list input as a list (absent = empty)."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return list(value)
+    return []
+
+
+def count(value: Any) -> int:
+    """How many items a list input has, without reading them (they may be unknown)."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return len(value)
+    return 0
+
+
+def tags_of(props: Mapping[str, Any]) -> dict[str, str] | None:
+    """Tags as a dict: pulumi-aws uses a map, aws-native a list of {key, value}. None when untagged."""
+    if not has_key(props, "tags"):
+        return None
+    raw = props["tags"]
+    if isinstance(raw, Mapping):
+        return {str(k): str(raw[k]) for k in raw}
+    return {str(t["key"]): str(t["value"]) for t in items(raw) if isinstance(t, Mapping)}
+
+
+def environment_of(props: Mapping[str, Any], settings: PolicySettings) -> str:
+    """Our resources carry an `environment` tag; otherwise the configured environment."""
+    try:
+        tags = tags_of(props) or {}
+    except UnknownValueError:
+        tags = {}
+    return tags.get("environment") or settings.environment
+
+
+def is_prod(environment: str) -> bool:
+    return environment in {"prod", "production"}
+
+
+def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
+    return [r for r in resources if r.resource_type in types]
+
+
+def per_resource(resources: Iterable[Any], check: Callable[[Any], Iterable[str]]) -> Iterator[Violation]:
+    """Run `check` on each resource; an unknown value stops only that resource's evaluation."""
+    for resource in resources:
+        try:
+            for message in check(resource):
+                yield Violation(message, resource.urn)
+        except UnknownValueError as error:
+            yield cannot_evaluate(error, resource.urn)
+
+
+def depends_on(resource: Any, target: Any) -> bool:
+    return any(d is target or getattr(d, "urn", None) == target.urn for d in resource.dependencies)
+
+
+def policy_document(raw: Any) -> dict[str, Any]:
+    """An IAM policy document given as JSON text or as an object."""
+    if isinstance(raw, str):
+        loaded = json.loads(raw)
+    elif isinstance(raw, Mapping):
+        loaded = json.loads(json.dumps(_plain(raw)))
+    else:
+        raise TypeError(f"policy is neither JSON text nor an object: {type(raw).__name__}")
+    if not isinstance(loaded, dict):
+        raise TypeError("policy document is not an object")
+    return loaded
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(value[k]) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]

@@ -1,0 +1,207 @@
+"""Model monitoring and on-call: monitoring job encryption, data capture under monitors, alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policies.framework import (
+    ResourceView,
+    Rule,
+    StackView,
+    Violation,
+    count,
+    dig,
+    environment_of,
+    has_key,
+    is_prod,
+    items,
+    of_type,
+    peek,
+    per_resource,
+)
+from policies.sagemaker import (
+    ENDPOINT,
+    METRIC_ALARM,
+    MONITORING_JOB_DEFINITIONS,
+    MONITORING_SCHEDULE,
+    config_of,
+    endpoint_named,
+)
+from policies.settings import PolicySettings
+
+
+def _output_config(props: Mapping[str, Any]) -> Any:
+    key = next((k for k in props if str(k).endswith("JobOutputConfig")), None)
+    return props[key] if key is not None else None
+
+
+def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    if not dig(_output_config(args.props), "kmsKeyId"):
+        yield f"monitoring job definition {args.name} does not encrypt its S3 output with a KMS key"
+
+
+def _job_volume_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    if not dig(args.props, "jobResources", "clusterConfig", "volumeKmsKeyId"):
+        yield f"monitoring job definition {args.name} does not encrypt its processing volume with a KMS key"
+
+
+def _job_inter_container(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+    if dig(args.props, "networkConfig", "enableInterContainerTrafficEncryption") is not True:
+        yield f"monitoring job definition {args.name} does not encrypt traffic between its containers"
+
+
+MONITORING_OUTPUT_KMS = Rule(
+    name="sagemaker-monitoring-output-kms",
+    description="Checks whether SageMaker model monitoring job definitions encrypt their S3 output with a KMS key.",
+    severity="high",
+    remediation="Set kmsKeyId in the job definition's output config (the platform key).",
+    check=_job_output_kms,
+    kind="resource",
+    resource_types=MONITORING_JOB_DEFINITIONS,
+    checkov=("CKV_AWS_367",),
+)
+
+MONITORING_VOLUME_KMS = Rule(
+    name="sagemaker-monitoring-volume-kms",
+    description=(
+        "Checks whether SageMaker model monitoring job definitions encrypt their processing volumes with a KMS key."
+    ),
+    severity="high",
+    remediation="Set jobResources.clusterConfig.volumeKmsKeyId (the platform key).",
+    check=_job_volume_kms,
+    kind="resource",
+    resource_types=MONITORING_JOB_DEFINITIONS,
+    checkov=("CKV_AWS_368",),
+)
+
+MONITORING_INTER_CONTAINER = Rule(
+    name="sagemaker-monitoring-inter-container-encryption",
+    description="Checks whether SageMaker model monitoring job definitions encrypt inter-container traffic.",
+    severity="medium",
+    remediation="Set networkConfig.enableInterContainerTrafficEncryption: true.",
+    check=_job_inter_container,
+    kind="resource",
+    resource_types=MONITORING_JOB_DEFINITIONS,
+    checkov=("CKV_AWS_369",),
+)
+
+
+def _find_endpoint_name(value: Any) -> str | None:
+    """The first `endpointName` anywhere in a job definition (its place differs per job type)."""
+    if isinstance(value, Mapping):
+        if has_key(value, "endpointName"):
+            return str(value["endpointName"])
+        for key in value:
+            found = _find_endpoint_name(value[key])
+            if found:
+                return found
+    elif not isinstance(value, str):
+        for item in items(value):
+            found = _find_endpoint_name(item)
+            if found:
+                return found
+    return None
+
+
+def _job_definition(schedule: Any, resources: list[Any]) -> Any | None:
+    jobs = of_type(resources, *MONITORING_JOB_DEFINITIONS)
+    wanted = peek(schedule.props, "monitoringScheduleConfig", "monitoringJobDefinitionName")
+    for job in jobs:
+        if wanted is not None and wanted in (peek(job.props, "name"), peek(job.props, "jobDefinitionName")):
+            return job
+    depended = [j for j in jobs if any(d.urn == j.urn for d in schedule.dependencies)]
+    return depended[0] if len(depended) == 1 else None
+
+
+def _monitored_capture(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(schedule: Any) -> Iterator[str]:
+        job = _job_definition(schedule, resources)
+        if job is None:
+            yield f"monitoring schedule {schedule.name}: its job definition is not in this stack"
+            return
+        endpoint_name = _find_endpoint_name(job.props)
+        if endpoint_name is None:
+            return  # a batch-transform monitor: no endpoint to capture from
+        endpoint = endpoint_named(endpoint_name, resources)
+        if endpoint is None:
+            yield f"monitoring schedule {schedule.name} watches endpoint {endpoint_name}, which is not in this stack"
+            return
+        config = config_of(endpoint, resources)
+        capture = dig(config.props, "dataCaptureConfig") if config is not None else None
+        if not capture or dig(capture, "enableCapture") is False:
+            yield (
+                f"monitoring schedule {schedule.name} watches endpoint {endpoint_name}, which captures no data: "
+                "the monitor will have nothing to analyse"
+            )
+
+    yield from per_resource(of_type(resources, MONITORING_SCHEDULE), check)
+
+
+MONITORED_ENDPOINT_CAPTURES = Rule(
+    name="monitored-endpoint-captures-data",
+    description="Checks whether every endpoint watched by a drift monitor (monitoring schedule) captures request data.",
+    severity="high",
+    remediation="Turn on data_capture for the endpoint the monitor watches.",
+    check=_monitored_capture,
+    kind="stack",
+)
+
+LATENCY_METRICS = frozenset({"ModelLatency", "OverheadLatency"})
+ERROR_METRICS = frozenset({"Invocation5XXErrors", "Invocation4XXErrors", "ModelError", "InvocationModelErrors"})
+
+
+def _alarm_metrics(alarm: Any, endpoint_name: str) -> set[str]:
+    """Metric names of `alarm` that are scoped to the endpoint (plain or metric-math alarms)."""
+    props = alarm.props
+    found: set[str] = set()
+    if peek(props, "dimensions", "EndpointName") == endpoint_name and peek(props, "metricName"):
+        found.add(str(peek(props, "metricName")))
+    for query in items(peek(props, "metricQueries")):
+        if peek(query, "metric", "dimensions", "EndpointName") == endpoint_name:
+            found.add(str(peek(query, "metric", "metricName")))
+    return found
+
+
+def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    alarms = of_type(resources, METRIC_ALARM)
+
+    def check(endpoint: Any) -> Iterator[str]:
+        if not is_prod(environment_of(endpoint.props, settings)):
+            return
+        name = dig(endpoint.props, "name")
+        wired = [a for a in alarms if _alarm_metrics(a, name) and count(dig(a.props, "alarmActions"))]
+        metrics = set().union(*(_alarm_metrics(a, name) for a in wired)) if wired else set()
+        missing = [
+            kind for kind, wanted in (("latency", LATENCY_METRICS), ("error", ERROR_METRICS)) if not metrics & wanted
+        ]
+        if missing:
+            yield (
+                f"prod endpoint {endpoint.name} has no {' or '.join(missing)} alarm with alarmActions "
+                "(nobody is paged when it degrades)"
+            )
+
+    yield from per_resource(of_type(resources, ENDPOINT), check)
+
+
+PROD_ENDPOINT_ALARMS = Rule(
+    name="sagemaker-prod-endpoint-alarms",
+    description=(
+        "Checks whether every prod endpoint has latency and error alarms that notify someone (non-empty alarmActions)."
+    ),
+    severity="high",
+    remediation="Add alarms (p99_latency_ms, error_rate) to the endpoint and an on-call destination.",
+    check=_prod_alarms,
+    kind="stack",
+)
+
+RULES = (
+    MONITORING_OUTPUT_KMS,
+    MONITORING_VOLUME_KMS,
+    MONITORING_INTER_CONTAINER,
+    MONITORED_ENDPOINT_CAPTURES,
+    PROD_ENDPOINT_ALARMS,
+)

@@ -1,0 +1,130 @@
+"""Network exposure: model isolation, models in a VPC, S3 public access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policies.encryption import BUCKET_TYPES, attached
+from policies.framework import (
+    Rule,
+    StackView,
+    Violation,
+    depends_on,
+    dig,
+    environment_of,
+    is_prod,
+    items,
+    of_type,
+    peek,
+    per_resource,
+)
+from policies.sagemaker import ENDPOINT_CONFIG, MODEL, is_serverless, variants
+from policies.settings import PolicySettings
+
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def serverless_only_models(resources: list[Any]) -> set[str]:
+    """URNs of models served only by serverless configs, which support neither VPC nor isolation.
+
+    https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
+    """
+    models = of_type(resources, MODEL)
+    serverless: set[str] = set()
+    instance: set[str] = set()
+    for config in of_type(resources, ENDPOINT_CONFIG):
+        for variant in variants(config.props):
+            wanted = peek(variant, "modelName")
+            served = {m.urn for m in models if wanted is not None and peek(m.props, "name") == wanted}
+            if not served and wanted is None:
+                # The model's name is unknown at preview: the config depends on the models it serves.
+                served = {m.urn for m in models if depends_on(config, m)}
+            (serverless if is_serverless(variant) else instance).update(served)
+    return serverless - instance
+
+
+def _isolation(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    exempt = serverless_only_models(resources)
+
+    def check(model: Any) -> Iterator[str]:
+        if model.urn not in exempt and dig(model.props, "enableNetworkIsolation") is not True:
+            yield f"model {model.name} does not enable network isolation"
+
+    yield from per_resource(of_type(resources, MODEL), check)
+
+
+MODEL_NETWORK_ISOLATION = Rule(
+    name="sagemaker-model-network-isolation",
+    description=(
+        "Checks whether SageMaker models run with network isolation (no outbound network from the container). "
+        "Exempt: models served only by serverless endpoints, which do not support it."
+    ),
+    severity="high",
+    remediation="Set enableNetworkIsolation: true on the Model; containers then read model data only from S3.",
+    check=_isolation,
+    kind="stack",
+    checkov=("CKV_AWS_370",),
+    aws_config=("sagemaker-model-isolation-enabled",),
+)
+
+
+def _model_in_vpc(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    exempt = serverless_only_models(resources)
+
+    def check(model: Any) -> Iterator[str]:
+        if model.urn in exempt or not is_prod(environment_of(model.props, settings)):
+            return
+        vpc = dig(model.props, "vpcConfig")
+        if not vpc or not items(dig(vpc, "subnets")) or not items(dig(vpc, "securityGroupIds")):
+            yield f"prod model {model.name} has no vpcConfig with subnets and security groups"
+
+    yield from per_resource(of_type(resources, MODEL), check)
+
+
+MODEL_IN_VPC = Rule(
+    name="sagemaker-model-in-vpc-prod",
+    description=(
+        "Checks whether SageMaker models in prod run inside a VPC (vpcConfig with subnets and security groups). "
+        "Exempt: models served only by serverless endpoints, which do not support VPC configuration."
+    ),
+    severity="medium",
+    remediation="Give the prod environment a network (subnets, security groups) so models get a vpcConfig.",
+    check=_model_in_vpc,
+    kind="stack",
+    aws_config=("sagemaker-model-in-vpc",),
+)
+
+
+def _public_access(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+
+    def check(bucket: Any) -> Iterator[str]:
+        blocks = attached(bucket, resources, (PUBLIC_ACCESS_BLOCK,))
+        if not any(all(dig(b.props, flag) is True for flag in PUBLIC_ACCESS_FLAGS) for b in blocks):
+            yield f"bucket {bucket.name} lacks a public access block with all four settings true"
+
+    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+
+
+S3_PUBLIC_ACCESS_BLOCK = Rule(
+    name="s3-bucket-public-access-block",
+    description=(
+        "Checks whether every S3 bucket blocks public ACLs and policies with all four public access block settings."
+    ),
+    severity="critical",
+    remediation=(
+        "Add a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
+        "restrictPublicBuckets true."
+    ),
+    check=_public_access,
+    kind="stack",
+    checkov=("CKV2_AWS_6",),
+    cdk_nag=("S3BucketLevelPublicAccessProhibited",),
+    aws_config=("s3-bucket-level-public-access-prohibited",),
+)
+
+RULES = (MODEL_NETWORK_ISOLATION, MODEL_IN_VPC, S3_PUBLIC_ACCESS_BLOCK)

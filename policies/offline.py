@@ -1,0 +1,163 @@
+"""Run the pack's rules without the Pulumi CLI: over an offline plan or a `pulumi preview --json`.
+
+Resources become `pulumi_policy.PolicyResource`s with props behind pulumi_policy's unknown-checking
+proxy, so rules see exactly what the CrossGuard analyzer would give them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+
+from policies.framework import Outcome, Rule, checking_props
+from policies.rules import ALL_RULES
+from policies.settings import Level, PolicySettings, Suppression
+
+if TYPE_CHECKING:
+    from stack.engine import Plan
+
+FindingLevel = Literal["advisory", "mandatory"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    level: FindingLevel
+    kind: Literal["violation", "unknown", "error"]
+    urn: str
+    name: str
+    type: str
+    message: str
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.level == "mandatory" and not self.suppressed
+
+
+@dataclass(frozen=True)
+class Report:
+    environment: str
+    rules: tuple[Rule, ...]
+    findings: tuple[Finding, ...]
+    suppressions: tuple[Suppression, ...]
+    # (rule, urn) pairs a resource rule was evaluated on; ("rule", "") for each stack rule run.
+    checked: tuple[tuple[str, str], ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.blocking for f in self.findings) else 0
+
+    def mandatory_violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+
+def _options(parent: str | None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _resources(
+    rows: Iterable[tuple[str, str, str, Mapping[str, Any], str | None, Sequence[str]]],
+) -> list[PolicyResource]:
+    """PolicyResources linked to their parent and dependencies, as the analyzer links them."""
+    built: list[tuple[PolicyResource, str | None, Sequence[str]]] = []
+    for urn, type_, name, inputs, parent, dependencies in rows:
+        resource = PolicyResource(type_, checking_props(inputs), urn, name, _options(parent), None, None, [], {})
+        built.append((resource, parent, dependencies))
+    by_urn = {r.urn: r for r, _, _ in built}
+    for resource, parent, dependencies in built:
+        resource.parent = by_urn.get(parent) if parent else None
+        resource.dependencies = [by_urn[d] for d in dependencies if d in by_urn]
+    return [r for r, _, _ in built]
+
+
+def from_plan(plan: Plan) -> list[PolicyResource]:
+    """The custom resources of an offline plan (components carry no cloud settings)."""
+    return _resources((r.urn, r.type, r.name, r.inputs, r.parent, r.dependencies) for r in plan.resources if r.custom)
+
+
+def from_preview_json(data: Mapping[str, Any]) -> list[PolicyResource]:
+    """Resources of a `pulumi preview --json` document (`steps[].newState`); deletions are skipped."""
+    rows = []
+    for step in data.get("steps", []):
+        state = step.get("newState")
+        if not state or step.get("op") in ("delete", "discard") or state.get("custom") is False:
+            continue
+        type_ = state.get("type", "")
+        if type_.startswith("pulumi:"):
+            continue
+        urn = state["urn"]
+        rows.append(
+            (urn, type_, _name_of(urn), state.get("inputs") or {}, state.get("parent"), state.get("dependencies") or [])
+        )
+    return _resources(rows)
+
+
+def _level(rule: Rule, outcome: Outcome, settings: PolicySettings, configured: Level) -> FindingLevel:
+    if outcome.kind == "unknown":
+        return "advisory"  # as the CrossGuard analyzer reports a policy it cannot run during preview
+    return "mandatory" if configured == "mandatory" else "advisory"
+
+
+def evaluate(
+    resources: Sequence[PolicyResource], settings: PolicySettings, rules: Sequence[Rule] = ALL_RULES
+) -> Report:
+    """Evaluate every enabled rule; apply levels and suppressions."""
+    by_urn = {r.urn: r for r in resources}
+    findings: list[Finding] = []
+    checked: list[tuple[str, str]] = []
+
+    def add(rule: Rule, configured: Level, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            urn = outcome.urn or ""
+            resource = by_urn.get(urn)
+            name = resource.name if resource is not None else (_name_of(urn) if urn else "")
+            suppression = settings.suppression_for(rule.name, name or "*")
+            findings.append(
+                Finding(
+                    rule=rule.name,
+                    severity=rule.severity,
+                    level=_level(rule, outcome, settings, configured),
+                    kind=outcome.kind,
+                    urn=urn,
+                    name=name,
+                    type=resource.resource_type if resource is not None else "",
+                    message=outcome.message,
+                    suppressed=suppression is not None,
+                    suppression_reason=suppression.reason if suppression else None,
+                )
+            )
+
+    for rule in rules:
+        configured = settings.level_for(rule.name, rule.default_levels)
+        if configured == "disabled":
+            continue
+        policy: Any = rule.to_policy(settings)  # the very object the CrossGuard pack registers
+        if rule.kind == "resource":
+            for resource in resources:
+                if not rule.applies_to(resource.resource_type):
+                    continue
+                checked.append((rule.name, resource.urn))
+                args = ResourceValidationArgs(
+                    resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None
+                )
+                add(rule, configured, policy.rule.evaluate(args, settings))
+        else:
+            checked.append((rule.name, ""))
+            add(rule, configured, policy.rule.evaluate(StackValidationArgs(list(resources)), settings))
+    return Report(settings.environment, tuple(rules), tuple(findings), settings.suppressions, tuple(checked))

@@ -1,0 +1,28 @@
+"""Every rule of the pack, in report order."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from policies import cost, encryption, iam, monitoring, network, serving, tagging
+from policies.framework import Rule
+from policies.settings import PolicySettings
+
+ALL_RULES: tuple[Rule, ...] = (
+    *encryption.RULES,
+    *network.RULES,
+    *serving.RULES,
+    *monitoring.RULES,
+    *iam.RULES,
+    *tagging.RULES,
+    *cost.RULES,
+)
+
+
+def rule_named(name: str) -> Rule:
+    return next(r for r in ALL_RULES if r.name == name)
+
+
+def build_policies(settings: PolicySettings) -> list[Policy]:
+    """The CrossGuard policy objects, one per rule (disabled ones left out)."""
+    return [r.to_policy(settings) for r in ALL_RULES if settings.level_for(r.name, r.default_levels) != "disabled"]

@@ -1,0 +1,159 @@
+"""Serving safety: capacity, rollouts, autoscaling, GPU use in dev, shadow sampling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from components import instances
+from policies.framework import (
+    ResourceView,
+    Rule,
+    StackView,
+    Violation,
+    dig,
+    environment_of,
+    is_prod,
+    items,
+    of_type,
+    peek,
+    per_resource,
+)
+from policies.sagemaker import ENDPOINT, ENDPOINT_CONFIG, SCALING_TARGET, config_of, instance_variants, variants
+from policies.settings import PolicySettings
+
+
+def _prod_instance_count(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
+    if not is_prod(environment_of(args.props, settings)):
+        return
+    for variant in instance_variants(args.props, shadow=False):
+        count = dig(variant, "initialInstanceCount")
+        if count is None or count < 2:
+            yield (
+                f"prod variant {variant['variantName']} of {args.name} runs {count or 1} instance; "
+                "one instance is a single point of failure (SageMaker spreads 2+ across Availability Zones)"
+            )
+
+
+PROD_INSTANCE_COUNT = Rule(
+    name="sagemaker-prod-instance-count",
+    description="Checks whether every instance-based production variant in prod starts with more than one instance.",
+    severity="medium",
+    remediation="Set instances: 2 or more on prod variants (or an autoscaling min of 2).",
+    check=_prod_instance_count,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
+    aws_config=("sagemaker-endpoint-config-prod-instance-count",),
+)
+
+
+def _auto_rollback(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
+    if not is_prod(environment_of(args.props, settings)):
+        return
+    deployment = dig(args.props, "deploymentConfig")
+    if not deployment:
+        return
+    alarms = items(dig(deployment, "autoRollbackConfiguration", "alarms"))
+    if not alarms:
+        yield f"prod endpoint {args.name} rolls out with a deploymentConfig but no autoRollbackConfiguration alarms"
+
+
+PROD_AUTO_ROLLBACK = Rule(
+    name="sagemaker-prod-rollout-auto-rollback",
+    description=(
+        "Checks whether prod endpoints that roll out with deployment guardrails roll back automatically on alarms."
+    ),
+    severity="high",
+    remediation="Add alarms (p99_latency_ms, error_rate) to the endpoint; mlstack wires them as rollback alarms.",
+    check=_auto_rollback,
+    kind="resource",
+    resource_types=(ENDPOINT,),
+)
+
+
+def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    targets = {peek(t.props, "resourceId") for t in of_type(resources, SCALING_TARGET)}
+
+    def check(endpoint: Any) -> Iterator[str]:
+        if not is_prod(environment_of(endpoint.props, settings)):
+            return
+        config = config_of(endpoint, resources)
+        if config is None:
+            yield f"prod endpoint {endpoint.name}: its endpoint configuration is not in this stack"
+            return
+        name = dig(endpoint.props, "name")
+        for variant in instance_variants(config.props, shadow=False):
+            resource_id = f"endpoint/{name}/variant/{variant['variantName']}"
+            if resource_id not in targets:
+                variant_name = variant["variantName"]
+                yield f"prod endpoint {endpoint.name}: variant {variant_name} lacks scaling target {resource_id}"
+
+    yield from per_resource(of_type(resources, ENDPOINT), check)
+
+
+PROD_AUTOSCALING = Rule(
+    name="sagemaker-prod-endpoint-autoscaling",
+    description="Checks whether every instance-based production variant of a prod endpoint has an autoscaling target.",
+    severity="medium",
+    remediation="Add autoscaling (min, max, a target) to the endpoint.",
+    check=_autoscaling,
+    kind="stack",
+)
+
+
+def _gpu_in_dev(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
+    if environment_of(args.props, settings) != "dev" or settings.allow_gpu_in_dev:
+        return
+    for variant in instance_variants(args.props):
+        instance_type = variant["instanceType"]
+        if instances.lookup(instance_type).has_gpu:
+            yield f"dev variant {variant['variantName']} of {args.name} uses GPU instance type {instance_type}"
+
+
+GPU_IN_DEV = Rule(
+    name="sagemaker-gpu-in-dev",
+    description=(
+        "Checks whether dev endpoint configurations avoid GPU instance types unless the policy settings allow them."
+    ),
+    severity="low",
+    remediation="Use a CPU instance type in dev (an environment override), or set policies allow_gpu_in_dev.",
+    check=_gpu_in_dev,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
+)
+
+
+def _weight(variant: Any) -> float:
+    weight = dig(variant, "initialVariantWeight")
+    return 1.0 if weight is None else float(weight)
+
+
+def _shadow_sampling(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
+    shadows = items(dig(args.props, "shadowProductionVariants"))
+    if not shadows:
+        return
+    production = sum(_weight(v) for v in variants(args.props, shadow=False))
+    for shadow in shadows:
+        percent = 100.0 * _weight(shadow) / production if production else float("inf")
+        if percent > settings.max_shadow_sample_percent:
+            yield (
+                f"shadow variant {shadow['variantName']} of {args.name} samples {percent:g}% of requests, "
+                f"above the configured {settings.max_shadow_sample_percent:g}%"
+            )
+
+
+SHADOW_SAMPLING = Rule(
+    name="sagemaker-shadow-sampling-limit",
+    description=(
+        "Checks whether shadow variants sample at most max_shadow_sample_percent of requests "
+        "(shadow weight / production weight x 100)."
+    ),
+    severity="low",
+    remediation="Lower the shadow's sample_percent, or raise max_shadow_sample_percent in the policies settings.",
+    check=_shadow_sampling,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
+)
+
+RULES = (PROD_INSTANCE_COUNT, PROD_AUTO_ROLLBACK, PROD_AUTOSCALING, GPU_IN_DEV, SHADOW_SAMPLING)

@@ -1,0 +1,52 @@
+"""Blueprint + environment -> policy report: the offline half of `mlstack check`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from blueprints.errors import BlueprintInvalid, Problem
+from blueprints.load import ResolvedBlueprint
+from policies.offline import Report, evaluate, from_plan, from_preview_json
+from policies.settings import CostEstimate, PolicySettings, Suppression
+from stack.engine import Plan
+
+
+def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | None = None) -> PolicySettings:
+    """The blueprint's `policies:` section, for one environment."""
+    policies = resolved.blueprint.policies
+    return PolicySettings(
+        environment=resolved.environment_name,
+        levels={rule: dict(by_environment) for rule, by_environment in policies.levels.items()},
+        suppressions=tuple(
+            Suppression(
+                rule=suppression.rule,
+                resources=tuple(suppression.resources),
+                reason=suppression.reason,
+                environments=tuple(suppression.environments or ()),
+            )
+            for suppression in policies.suppressions
+        ),
+        allow_gpu_in_dev=policies.settings.allow_gpu_in_dev,
+        max_shadow_sample_percent=policies.settings.max_shadow_sample_percent,
+        cost_estimate=cost_estimate,
+    )
+
+
+def check_plan(plan: Plan, settings: PolicySettings) -> Report:
+    return evaluate(from_plan(plan), settings)
+
+
+def check_preview_json(path: Path, settings: PolicySettings) -> Report:
+    """Run the rules over the output of a real `pulumi preview --json`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BlueprintInvalid([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror}")]) from None
+    except json.JSONDecodeError as error:
+        message = f"not a `pulumi preview --json` document: {error.msg}"
+        raise BlueprintInvalid([Problem(str(path), error.lineno, error.colno, "", message)]) from None
+    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
+        message = "not a `pulumi preview --json` document: it has no `steps` list"
+        raise BlueprintInvalid([Problem(str(path), 1, 1, "", message)])
+    return evaluate(from_preview_json(document), settings)
