@@ -18,11 +18,13 @@ import typer
 from rich.console import Console
 
 from blueprints.errors import BlueprintInvalid, Problem
+from stack.cost_cli import cost, diff
 
 if TYPE_CHECKING:
     from blueprints.load import ResolvedBlueprint
     from policies.offline import Report
     from policies.settings import CostEstimate
+    from stack.engine import Plan
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
@@ -92,9 +94,18 @@ def validate(
     out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
 
 
-def cost_estimate(resolved: ResolvedBlueprint) -> CostEstimate | None:
-    """The environment's estimated monthly cost for the budget rule (None until cost is wired)."""
-    return None
+def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
+    """The environment's estimated monthly cost at baseline, for the budget rule."""
+    from policies.settings import CostEstimate
+    from stack.cost import budget_status, cost_report
+    from stack.prices import load_price_book
+
+    status = budget_status(cost_report(plan, resolved, load_price_book(prices)), resolved)
+    return CostEstimate(
+        baseline_usd=status.estimate_usd,
+        budget_usd=status.budget_usd,
+        biggest=tuple((item.name, item.baseline_usd or 0.0) for item in status.biggest_items),
+    )
 
 
 def _print_warnings(warnings: Iterable[Problem]) -> None:
@@ -106,6 +117,7 @@ def _print_warnings(warnings: Iterable[Problem]) -> None:
 def plan(
     file: BlueprintFile,
     env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan.")],
+    prices: Annotated[Path | None, typer.Option("--prices", help="Your price file (overrides ours).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print `pulumi preview --json`'s shape.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON plan to this file instead.")
@@ -125,7 +137,11 @@ def plan(
         else:
             sys.stdout.write(text)
         return
-    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}"))
+    from stack.cost import cost_report
+    from stack.prices import load_price_book
+
+    report = _guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
+    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report))
 
 
 @app.command()
@@ -139,6 +155,9 @@ def check(
     preview_json: Annotated[
         Path | None,
         typer.Option("--preview-json", help="Check the output of a real `pulumi preview --json` instead of planning."),
+    ] = None,
+    prices: Annotated[
+        Path | None, typer.Option("--prices", help="Your price file (overrides ours) for the budget rule.")
     ] = None,
 ) -> None:
     """Run the policy pack offline: exit 1 on mandatory violations, 0 otherwise."""
@@ -157,12 +176,15 @@ def check(
         raise typer.Exit(EXIT_INVALID)
 
     def run() -> Report:
-        resolved = load_for_environment(file, env) if file else None
-        settings = policy_settings(resolved, cost_estimate(resolved)) if resolved else PolicySettings(environment=env)
+        if file is None:
+            assert preview_json is not None
+            return check_preview_json(preview_json, PolicySettings(environment=env))
+        resolved = load_for_environment(file, env)
+        planned = plan_resolved(resolved)
+        settings = policy_settings(resolved, cost_estimate(resolved, planned, prices))
         if preview_json is not None:
             return check_preview_json(preview_json, settings)
-        assert resolved is not None
-        return check_plan(plan_resolved(resolved), settings)
+        return check_plan(planned, settings)
 
     report = _guarded(run)
     if output_format == "table":
@@ -201,6 +223,11 @@ def schema(
         return
     _write_atomically(output, text)
     out.print(f"wrote {output}", markup=False)
+
+
+# Cost and diff live in their own module; registered here so `mlstack --help` lists them.
+app.command()(cost)
+app.command()(diff)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from components import instances
 from components.endpoint import MODEL_GROUP_TAG
+from stack.cost import CostReport, report_totals, usd
 from stack.engine import Plan, PlannedResource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -128,10 +129,17 @@ def summary(resource: PlannedResource) -> str:
     return describe(resource.inputs) if describe else ""
 
 
-def plan_tree(plan: Plan, title: str) -> Tree:
-    """Resources grouped under their components, each component with its resource count."""
+def plan_tree(plan: Plan, title: str, costs: CostReport | None = None) -> Tree:
+    """Resources grouped under their components, each component with its resource count (and cost)."""
     custom_count = sum(1 for r in plan.resources if r.custom)
-    root = Tree(f"[bold]{title}[/bold]  stack {plan.stack}: {custom_count} resources to create")
+    total = ""
+    if costs is not None:
+        totals = report_totals(costs)
+        total = f"; {usd(totals.baseline_usd)}-{usd(totals.ceiling_usd)}/month"
+        if totals.unpriced:
+            total += f" ({totals.unpriced} resources unpriced)"
+    root = Tree(f"[bold]{title}[/bold]  stack {plan.stack}: {custom_count} resources to create{total}")
+    by_urn = costs.by_urn() if costs is not None else {}
 
     def count_below(urn: str) -> int:
         return sum(1 + count_below(c.urn) if c.custom else count_below(c.urn) for c in plan.children(urn))
@@ -141,7 +149,9 @@ def plan_tree(plan: Plan, title: str) -> Tree:
             if resource.custom:
                 detail = summary(resource)
                 label = f"[green]+[/green] {short_type(resource.type)}  [cyan]{resource.name}[/cyan]"
-                branch.add(label + (f"  [dim]{detail}[/dim]" if detail else ""))
+                item = by_urn.get(resource.urn)
+                price = f"  [yellow]{item.summary()}[/yellow]" if item is not None and item.summary() else ""
+                branch.add(label + price + (f"  [dim]{detail}[/dim]" if detail else ""))
             else:
                 label = f"[bold]{short_type(resource.type)}[/bold] {resource.name}"
                 add(branch.add(f"{label}  ({count_below(resource.urn)} resources)"), resource.urn)

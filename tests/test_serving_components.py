@@ -110,7 +110,10 @@ def test_linear_and_rolling_rollouts(write_blueprint: WriteBlueprint) -> None:
         "rollbackMaximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 100},
         "waitIntervalInSeconds": 180,
     }
-    assert rolling["autoRollbackConfiguration"]["alarms"] == [{"alarmName": "rollout-prod-search-rerank-error-rate"}]
+    assert rolling["autoRollbackConfiguration"]["alarms"] == [
+        {"alarmName": "rollout-prod-search-rerank-main-p99-latency"},
+        {"alarmName": "rollout-prod-search-rerank-error-rate"},
+    ]
 
 
 def test_latency_alarm_is_in_microseconds(plans: dict[str, Plan]) -> None:
