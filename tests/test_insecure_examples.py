@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import REPO
 
 INSECURE = Path(__file__).parent / "data" / "insecure"
+CHECK = [sys.executable, "-m", "stack.cli", "check"]
 EXPECTED = {
     "unprotected-bucket.json": {
         "kms-key-rotation",
@@ -41,8 +42,7 @@ def test_every_insecure_example_has_expectations() -> None:
 def test_insecure_example_fires_its_rules(name: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "stack.cli", "check", "--env", "prod", "--preview-json", str(INSECURE / name)]
-        + ["--format", "json", "--output", str(report)],
+        [*CHECK, "--env", "prod", "--preview-json", str(INSECURE / name), "--format", "json", "--output", str(report)],
         capture_output=True,
         text=True,
         cwd=REPO,
