@@ -55,18 +55,9 @@ def test_insecure_example_fires_its_rules(name: str, tmp_path: Path) -> None:
 
 
 def test_the_same_examples_are_advisory_in_dev(tmp_path: Path) -> None:
+    arguments = ["--env", "dev", "--preview-json", str(INSECURE / "wildcard-iam.json"), "--format", "json"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stack.cli",
-            "check",
-            "--env",
-            "dev",
-            "--preview-json",
-            str(INSECURE / "wildcard-iam.json"),
-        ]
-        + ["--format", "json", "--output", str(tmp_path / "r.json")],
+        [*CHECK, *arguments, "--output", str(tmp_path / "r.json")],
         capture_output=True,
         text=True,
         cwd=REPO,
