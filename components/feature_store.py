@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.naming import feature_store_prefix, glue_table_name
 from components.options import child_options
+from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 
 # SageMaker creates offline-store tables in this Glue database unless told otherwise; naming it
 # explicitly keeps the role's Glue permissions exact.
@@ -70,7 +71,7 @@ class FeatureStore(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             description="SageMaker Feature Store: writes offline stores of this platform",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(_trust_policy),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             tags=tags,
             opts=child,
         )
@@ -148,37 +149,12 @@ def _offline(
     }
 
 
-def _trust_policy(account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sagemaker.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
-    )
-
-
 def _role_policy(
     *, bucket: str, account_id: str, partition: str, region: str, key_alias: str, groups: Sequence[FeatureGroupArgs]
 ) -> str:
     prefixes = [feature_store_prefix(g.key) for g in groups]
     glue = f"arn:{partition}:glue:{region}:{account_id}"
-    statements: list[dict[str, object]] = [
-        {
-            "Sid": "PlatformKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            "Resource": [f"arn:{partition}:kms:{region}:{account_id}:key/*"],
-            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}},
-        }
-    ]
+    statements: list[dict[str, object]] = [platform_key_statement(partition, region, account_id, key_alias)]
     if groups:
         statements += [
             {

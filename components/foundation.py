@@ -14,8 +14,11 @@ import pulumi_aws as aws
 
 from components.naming import artifact_bucket_name, execution_role_name, platform_prefix
 from components.policy_documents import (
+    PLATFORM_KEY_ACTIONS,
     model_read_statements,
     network_interface_statements,
+    platform_key_statement,
+    sagemaker_trust_policy,
 )
 from components.registry import CROSS_ENVIRONMENT_READ_ACTIONS, model_package_arns
 
@@ -158,7 +161,7 @@ class Foundation(pulumi.ComponentResource):
             f"{name}-execution-role",
             name=role_name,
             description=f"SageMaker execution role of mlstack {prefix}",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(_sagemaker_trust_policy),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             max_session_duration=3600,
             tags=tags,
             opts=child,
@@ -263,25 +266,6 @@ def _tls_only_policy(bucket_arn: str) -> str:
     )
 
 
-def _sagemaker_trust_policy(account_id: str) -> str:
-    # aws:SourceAccount stops another account's SageMaker job from assuming our role
-    # (confused deputy): https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sagemaker.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
-    )
-
-
 def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, partition: str, args: FoundationArgs) -> str:
     statements: list[dict[str, object]] = [
         {
@@ -296,16 +280,10 @@ def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, parti
             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
             "Resource": [f"{bucket_arn}/*"],
         },
-        {
-            "Sid": "PlatformKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
-            # The key's ARN is only known after creation; its alias is ours and fixed, so the
-            # policy names the key through it (ABAC, alias changes take up to 5 minutes):
-            # https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
-            "Resource": [f"arn:{partition}:kms:{args.region}:{account_id}:key/*"],
-            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}},
-        },
+        # SageMaker creates grants on the key for the instances' volumes.
+        platform_key_statement(
+            partition, args.region, account_id, key_alias, (*PLATFORM_KEY_ACTIONS, "kms:CreateGrant")
+        ),
         {
             "Sid": "SageMakerLogs",
             "Effect": "Allow",

@@ -6,8 +6,9 @@ permission, and only for read-only or authentication actions, each with its reas
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 Statement = dict[str, object]
 
@@ -119,3 +120,44 @@ def network_interface_statements(
             ],
         },
     ]
+
+
+def sagemaker_trust_policy(account_id: str) -> str:
+    """Trust policy of a role SageMaker assumes on behalf of this account only."""
+    # aws:SourceAccount stops another account's SageMaker job from assuming our role
+    # (confused deputy): https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+PLATFORM_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+
+
+def platform_key_statement(
+    partition: str, region: str, account_id: str, key_alias: str, actions: Sequence[str] = PLATFORM_KEY_ACTIONS
+) -> Statement:
+    """Use of the platform key, named through its alias.
+
+    The key's ARN is only known after creation; its alias is ours and fixed, so policies name the
+    key through it and stay fully known at preview (ABAC; alias changes take up to 5 minutes):
+    https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
+    """
+    return {
+        "Sid": "PlatformKey",
+        "Effect": "Allow",
+        "Action": list(actions),
+        "Resource": [f"arn:{partition}:kms:{region}:{account_id}:key/*"],
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}},
+    }

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.options import child_options
+from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 from components.registry import model_package_arns
 
 ARTIFACT_PREFIX = "mlflow"
@@ -53,7 +54,7 @@ class ExperimentTracking(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             description="SageMaker MLflow tracking server: its artifact prefix and the model registry",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(_trust_policy),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             tags=tags,
             opts=child,
         )
@@ -83,23 +84,6 @@ class ExperimentTracking(pulumi.ComponentResource):
         )
 
 
-def _trust_policy(account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sagemaker.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
-    )
-
-
 def _role_policy(*, bucket: str, account_id: str, partition: str, args: ExperimentTrackingArgs) -> str:
     statements: list[dict[str, object]] = [
         {
@@ -115,13 +99,7 @@ def _role_policy(*, bucket: str, account_id: str, partition: str, args: Experime
             "Resource": [f"arn:{partition}:s3:::{bucket}"],
             "Condition": {"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/*"]}},
         },
-        {
-            "Sid": "PlatformKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            "Resource": [f"arn:{partition}:kms:{args.region}:{account_id}:key/*"],
-            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": args.key_alias}},
-        },
+        platform_key_statement(partition, args.region, account_id, args.key_alias),
     ]
     if args.model_group_names:
         statements.append(
