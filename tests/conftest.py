@@ -53,3 +53,29 @@ def write_blueprint(tmp_path: Path) -> WriteBlueprint:
         return path
 
     return write
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the only occurrence of `needle` in `text`."""
+    assert text.count(needle) == 1, f"{needle!r} is not unique"
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def problems(path: Path, environment: str | None = None) -> list[str]:
+    """Every problem loading `path` reports, with the file shown as `bp.yaml`."""
+    from blueprints.errors import BlueprintInvalid
+    from blueprints.load import load, load_for_environment
+
+    with pytest.raises(BlueprintInvalid) as raised:
+        if environment:
+            load_for_environment(path, environment)
+        else:
+            load(path)
+    return [str(p).replace(str(path), "bp.yaml") for p in raised.value.problems]
+
+
+def only_problem(write_blueprint: WriteBlueprint, text: str) -> str:
+    """The single problem `text` has; fails if there are none or several."""
+    found = problems(write_blueprint(text))
+    assert len(found) == 1, found
+    return found[0]

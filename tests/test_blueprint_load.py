@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from blueprints.errors import BlueprintInvalid
 from blueprints.load import load, load_for_environment
-from tests.conftest import BASE, WriteBlueprint
-
-
-def problems(path: Path, environment: str | None = None) -> list[str]:
-    with pytest.raises(BlueprintInvalid) as raised:
-        if environment:
-            load_for_environment(path, environment)
-        else:
-            load(path)
-    file = str(path)
-    return [str(p).replace(file, "bp.yaml") for p in raised.value.problems]
+from tests.conftest import BASE, WriteBlueprint, problems
 
 
 def test_base_blueprint_is_valid(write_blueprint: WriteBlueprint) -> None:

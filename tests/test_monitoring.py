@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from blueprints.errors import BlueprintInvalid
 from blueprints.load import load, load_for_environment
 from stack.engine import UNKNOWN_TEXT, Plan
 from stack.plan import plan_file
-from tests.conftest import EXAMPLES, WriteBlueprint
+from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
-
-
-def line_of(text: str, needle: str) -> int:
-    assert text.count(needle) == 1, needle
-    return text[: text.index(needle)].count("\n") + 1
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(BlueprintInvalid) as raised:
-        load(path)
-    return [str(p).replace(str(path), "bp.yaml") for p in raised.value.problems]
-
-
-def only_problem(write_blueprint: WriteBlueprint, text: str) -> str:
-    found = problems(write_blueprint(text))
-    assert len(found) == 1, found
-    return found[0]
 
 
 def test_monitor_on_an_endpoint_without_data_capture_names_both_paths(write_blueprint: WriteBlueprint) -> None:

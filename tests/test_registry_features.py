@@ -8,28 +8,13 @@ from typing import Any
 
 import pytest
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.load import load
 from stack.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan
 from stack.plan import plan_file
-from tests.conftest import EXAMPLES, WriteBlueprint
+from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
 
 EXAMPLE = (EXAMPLES / "registry-features.yaml").read_text(encoding="utf-8")
 FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-
-
-def line_of(text: str, needle: str) -> int:
-    assert text.count(needle) == 1, needle
-    return text[: text.index(needle)].count("\n") + 1
-
-
-def only_problem(write_blueprint: WriteBlueprint, text: str) -> str:
-    path = write_blueprint(text)
-    with pytest.raises(BlueprintInvalid) as raised:
-        load(path)
-    [problem] = raised.value.problems
-    return str(problem).replace(str(path), "bp.yaml")
 
 
 # --- invalid blueprints ---------------------------------------------------------------------------

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from blueprints.errors import BlueprintInvalid
 from blueprints.load import load
-from tests.conftest import EXAMPLES, WriteBlueprint
+from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem, problems
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the only occurrence of `needle`."""
-    assert text.count(needle) == 1, f"{needle!r} is not unique"
-    return text[: text.index(needle)].count("\n") + 1
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(BlueprintInvalid) as raised:
-        load(path)
-    return [str(p).replace(str(path), "bp.yaml") for p in raised.value.problems]
-
-
-def only_problem(write_blueprint: WriteBlueprint, text: str) -> str:
-    found = problems(write_blueprint(text))
-    assert len(found) == 1, found
-    return found[0]
 
 
 def base_and_dev_problem(write_blueprint: WriteBlueprint, text: str) -> str:
