@@ -1,21 +1,35 @@
 """The CrossGuard entry point: `pulumi preview --policy-pack policies/`.
 
 The only place a `PolicyPack` is constructed: its constructor serves gRPC and never returns.
-Enforcement comes from the environment's defaults (`MLSTACK_ENVIRONMENT`, else prod, the strictest);
+
+Settings, in order of preference:
+- `MLSTACK_BLUEPRINT` (a blueprint path) and `MLSTACK_ENVIRONMENT`: the blueprint's `policies:`
+  section, exactly as `mlstack check` applies it (levels, suppressions with reasons, settings);
+- otherwise the environment's defaults (`MLSTACK_ENVIRONMENT`, else prod, the strictest) and
+  `MLSTACK_ALLOW_GPU_IN_DEV`.
 `--policy-pack-config` overrides any rule's level, as with every CrossGuard pack.
 """
 
 import os
+from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 from policies.rules import build_policies
 from policies.settings import PolicySettings
 
-settings = PolicySettings(
-    environment=os.environ.get("MLSTACK_ENVIRONMENT", "prod"),
-    allow_gpu_in_dev=os.environ.get("MLSTACK_ALLOW_GPU_IN_DEV", "").lower() in {"1", "true", "yes"},
-)
+environment = os.environ.get("MLSTACK_ENVIRONMENT", "prod")
+blueprint = os.environ.get("MLSTACK_BLUEPRINT")
+if blueprint:
+    from blueprints.load import load_for_environment
+    from stack.check import policy_settings
+
+    settings = policy_settings(load_for_environment(Path(blueprint), environment))
+else:
+    settings = PolicySettings(
+        environment=environment,
+        allow_gpu_in_dev=os.environ.get("MLSTACK_ALLOW_GPU_IN_DEV", "").lower() in {"1", "true", "yes"},
+    )
 
 PolicyPack(
     name="mlstack",
