@@ -165,15 +165,14 @@ class FeedbackApi(pulumi.ComponentResource):
         bucket_arn = pulumi.Output.concat("arn:", partition, ":s3:::", args.bucket_name)
 
         # --- Firehose: DirectPut -> s3://<bucket>/feedback/<endpoint>/ ------------------------------
-        # CloudWatch Logs can use a customer key only if the key policy itself allows the service
-        # principal logs.<region>.amazonaws.com; IAM policies cannot grant that. The platform key keeps
-        # its default key policy, so these log groups use CloudWatch's own at-rest encryption:
-        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+        # Log groups are encrypted with the platform key: the foundation's key policy admits
+        # logs.<region>.amazonaws.com for this account's log groups, which IAM policies cannot grant.
         # The handler logs refusal reasons and inference ids, never request bodies.
         stream_logs = aws.cloudwatch.LogGroup(
             f"{name}-stream-logs",
             name=names["stream_logs"],
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=tags,
             opts=child,
         )
@@ -223,6 +222,7 @@ class FeedbackApi(pulumi.ComponentResource):
             f"{name}-function-logs",
             name=names["function_logs"],
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=tags,
             opts=child,
         )
@@ -287,6 +287,7 @@ class FeedbackApi(pulumi.ComponentResource):
             f"{name}-access-logs",
             name=names["access_logs"],
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=tags,
             opts=child,
         )

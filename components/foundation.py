@@ -84,7 +84,7 @@ class Foundation(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=args.key_deletion_window_days,
             policy=pulumi.Output.all(args.account_id, args.partition).apply(
-                lambda values: _key_policy(account_id=values[0], partition=values[1])
+                lambda values: _key_policy(account_id=values[0], partition=values[1], region=args.region)
             ),
             tags=tags,
             opts=child,
@@ -218,7 +218,9 @@ def _lifecycle_rules(args: FoundationArgs) -> list[aws.s3.BucketLifecycleConfigu
     return rules
 
 
-def _key_policy(*, account_id: str, partition: str) -> str:
+def _key_policy(*, account_id: str, partition: str, region: str) -> str:
+    logs_service = f"logs.{region}.amazonaws.com" + (".cn" if partition == "aws-cn" else "")
+    log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -240,6 +242,23 @@ def _key_policy(*, account_id: str, partition: str) -> str:
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
                     "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
+                    # CloudWatch Logs encrypts a log group with a customer key only if the key policy
+                    # admits the regional logs service, for this account's log groups only:
+                    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+                    "Sid": "CloudWatchLogsEncryption",
+                    "Effect": "Allow",
+                    "Principal": {"Service": logs_service},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
                 },
             ],
         },

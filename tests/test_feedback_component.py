@@ -231,8 +231,8 @@ def test_log_groups_have_retention(plan: Plan) -> None:
         "/aws/vendedlogs/apigateway/recsys-prod-feedback",
     ]
     assert all(group["retentionInDays"] == 30 for group in groups.values())
-    # A customer key would need the key policy to admit logs.<region>.amazonaws.com (see feedback.py).
-    assert all("kmsKeyId" not in group for group in groups.values())
+    # Encrypted with the platform key, which the foundation's key policy lets CloudWatch Logs use.
+    assert all(group["kmsKeyId"] == KEY_ARN for group in groups.values())
 
 
 def test_lambda_role_may_only_put_records_on_its_stream_and_write_its_logs(plan: Plan) -> None:
