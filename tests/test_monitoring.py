@@ -110,6 +110,11 @@ def test_key_lets_cloudwatch_publish_to_the_encrypted_topic(plans: dict[str, Pla
     statement = next(s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsToEncryptedTopic")
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "000000000000"}}
+    logs = next(s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryption")
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:000000000000:log-group:*"}
+    }
 
 
 def test_every_alarm_notifies_on_call(plans: dict[str, Plan]) -> None:
