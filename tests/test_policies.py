@@ -697,3 +697,25 @@ def test_violation_helpers() -> None:
     with pytest.raises(UnknownValueError):
         props["a"]["b"]
     assert Violation("x").unknown is None
+
+
+def test_a_misspelt_rule_in_the_blueprint_is_an_error(tmp_path: Path) -> None:
+    from blueprints.errors import BlueprintInvalid
+    from blueprints.load import load
+
+    text = (
+        (EXAMPLES / "recsys.yaml")
+        .read_text()
+        .replace("  - rule: sagemaker-prod-endpoint-alarms", "  - rule: sagemaker-prod-endpoint-alarm")
+    )
+    path = tmp_path / "bp.yaml"
+    path.write_text(text)
+    with pytest.raises(BlueprintInvalid) as raised:
+        load(path)
+    [problem] = raised.value.problems
+    line = text[: text.index("- rule: sagemaker-prod-endpoint-alarm\n")].count("\n") + 1
+    assert (problem.line, problem.path) == (line, "policies.suppressions[3].rule")
+    assert (
+        problem.message
+        == "no policy rule 'sagemaker-prod-endpoint-alarm'; did you mean 'sagemaker-prod-endpoint-alarms'?"
+    )
