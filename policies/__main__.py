@@ -22,7 +22,7 @@ environment = os.environ.get("MLSTACK_ENVIRONMENT", "prod")
 blueprint = os.environ.get("MLSTACK_BLUEPRINT")
 if blueprint:
     from blueprints.load import load_for_environment
-    from stack.check import policy_settings
+    from stack.plan.check import policy_settings
 
     settings = policy_settings(load_for_environment(Path(blueprint), environment))
 else:

@@ -30,7 +30,7 @@ from policies.settings import Level, PolicySettings
 SeverityName = Literal["low", "medium", "high", "critical"]
 OutcomeKind = Literal["violation", "unknown", "error"]
 
-# The offline plan's marker (stack.engine.UNKNOWN_TEXT) plus every sentinel the Pulumi engine
+# The offline plan's marker (stack.plan.engine.UNKNOWN_TEXT) plus every sentinel the Pulumi engine
 # uses for unknowns (pulumi_policy/proxy.py; `pulumi preview --json` shows the same strings).
 OFFLINE_UNKNOWN_TEXT = "(known after apply)"
 PULUMI_UNKNOWN_SENTINELS = frozenset(

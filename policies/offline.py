@@ -23,7 +23,7 @@ from policies.rules import ALL_RULES
 from policies.settings import Level, PolicySettings, Suppression
 
 if TYPE_CHECKING:
-    from stack.engine import Plan
+    from stack.plan.engine import Plan
 
 FindingLevel = Literal["advisory", "mandatory"]
 

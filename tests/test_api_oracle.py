@@ -25,8 +25,8 @@ from pulumi._types import input_type_py_to_pulumi_names
 
 from blueprints.errors import BlueprintInvalid
 from blueprints.load import load
-from stack.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
 from stack.plan import plan_file
+from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
 from tests.api_oracle import (
     AUTONAME_SUFFIX,
     CLOUDFORMATION_RANDOM,

@@ -21,7 +21,8 @@ import typer
 from typer.testing import CliRunner
 
 from blueprints.errors import BlueprintInvalid
-from stack.cost import (
+from stack.cli.cost import cost, diff
+from stack.cost.estimate import (
     DAYS_PER_MONTH,
     MONITOR_RUN_HOURS,
     CostReport,
@@ -32,9 +33,8 @@ from stack.cost import (
     resource_costs,
     runs_per_month,
 )
-from stack.cost_cli import cost, diff
+from stack.cost.prices import PriceBook, load_price_book, read_price_file
 from stack.plan import plan_file
-from stack.prices import PriceBook, load_price_book, read_price_file
 from tests.conftest import EXAMPLES, WriteBlueprint
 
 HEADER = """\

@@ -11,8 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from blueprints.errors import BlueprintInvalid
-from stack.cost_cli import cost, diff
-from stack.diff import ABSENT, PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
+from stack.cli.cost import cost, diff
+from stack.cost.diff import ABSENT, PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
 from tests.conftest import EXAMPLES
 
 VPC = {

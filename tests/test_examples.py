@@ -9,7 +9,7 @@ import pytest
 
 from blueprints.load import load
 from stack.plan import plan_file
-from stack.render import plan_tree, preview_json
+from stack.plan.render import plan_tree, preview_json
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

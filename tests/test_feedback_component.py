@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, feedback_names, validate_args
-from stack.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
+from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
 
 NAME = "recsys-prod-feedback"
 BUCKET = f"recsys-prod-{FAKE_ACCOUNT_ID}-eu-west-1"

@@ -23,9 +23,9 @@ from policies.offline import Report, evaluate, from_plan, from_preview_json
 from policies.rules import ALL_RULES, build_policies, rule_named
 from policies.settings import CostEstimate, PolicySettings, Suppression
 from policies.tagging import is_taggable
-from stack.check import policy_settings
-from stack.engine import UNKNOWN_TEXT, Plan
 from stack.plan import plan_file
+from stack.plan.check import policy_settings
+from stack.plan.engine import UNKNOWN_TEXT, Plan
 
 EXAMPLES = Path("blueprints/examples")
 DELETE: Any = object()

@@ -29,9 +29,9 @@ from typing import Any
 
 from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint
-from stack.cost import CostReport, LineItem, cost_report, usd
-from stack.engine import Plan, PlannedResource
-from stack.prices import PriceBook, short_type
+from stack.cost.estimate import CostReport, LineItem, cost_report, usd
+from stack.cost.prices import PriceBook, short_type
+from stack.plan.engine import Plan, PlannedResource
 
 ENV_TOKEN = "<env>"
 DIGEST_TOKEN = "<digest>"

@@ -7,28 +7,24 @@ Exit codes: 0 success, 2 invalid input (every problem printed with its file and 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from blueprints.errors import BlueprintInvalid, Problem
-from stack.cost_cli import cost, diff
+from blueprints.errors import Problem
+from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, write_atomically
+from stack.cli.cost import cost, diff
 
 if TYPE_CHECKING:
     from blueprints.load import ResolvedBlueprint
     from policies.offline import Report
     from policies.settings import CostEstimate
-    from stack.engine import Plan
+    from stack.plan.engine import Plan
 
-EXIT_INVALID = 2
-EXIT_INTERNAL = 3
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "blueprints" / "schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "blueprints" / "schema.json"
 
 app = typer.Typer(
     name="mlstack",
@@ -37,41 +33,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Plans are read in terminals and CI logs alike: never cut a line at 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-T = TypeVar("T")
-
-BlueprintFile = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    """Run `action`; turn bad input into exit 2 with every problem, and bugs into exit 3."""
-    try:
-        return action()
-    except BlueprintInvalid as invalid:
-        for problem in invalid.problems:
-            err.print(str(problem), markup=False)
-        count = len(invalid.problems)
-        err.print(f"{count} problem{'s' if count != 1 else ''} found", markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
-    except typer.Exit:
-        raise
-    except Exception as error:
-        err.print(f"mlstack: internal error: {type(error).__name__}: {error}", markup=False)
-        err.print("This is a bug in mlstack; please report it with the blueprint that caused it.")
-        if os.environ.get("MLSTACK_DEBUG"):
-            raise
-        raise typer.Exit(EXIT_INTERNAL) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write all of `text` or nothing: a failed run never leaves half a file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
 
 
 @app.command()
@@ -89,7 +50,7 @@ def validate(
         blueprint, warnings = validate_file(file)
         return list(blueprint.environments), warnings
 
-    checked, warnings = _guarded(run)
+    checked, warnings = guarded(run)
     _print_warnings(warnings)
     out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
 
@@ -97,8 +58,8 @@ def validate(
 def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
     """The environment's estimated monthly cost at baseline, for the budget rule."""
     from policies.settings import CostEstimate
-    from stack.cost import budget_status, cost_report
-    from stack.prices import load_price_book
+    from stack.cost.estimate import budget_status, cost_report
+    from stack.cost.prices import load_price_book
 
     status = budget_status(cost_report(plan, resolved, load_price_book(prices)), resolved)
     return CostEstimate(
@@ -125,22 +86,22 @@ def plan(
 ) -> None:
     """Plan a blueprint offline: every resource the Pulumi program would create."""
     from stack.plan import plan_file
-    from stack.render import plan_tree, preview_json
+    from stack.plan.render import plan_tree, preview_json
 
-    resolved, planned = _guarded(lambda: plan_file(file, env))
+    resolved, planned = guarded(lambda: plan_file(file, env))
     _print_warnings(resolved.warnings)
     if as_json or output:
         text = preview_json(planned)
         if output:
-            _write_atomically(output, text)
+            write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)
         else:
             sys.stdout.write(text)
         return
-    from stack.cost import cost_report
-    from stack.prices import load_price_book
+    from stack.cost.estimate import cost_report
+    from stack.cost.prices import load_price_book
 
-    report = _guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
+    report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
     out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report))
 
 
@@ -164,8 +125,8 @@ def check(
     from blueprints.load import load_for_environment
     from policies.report import render, to_table
     from policies.settings import PolicySettings
-    from stack.check import check_plan, check_preview_json, policy_settings
     from stack.plan import plan_resolved
+    from stack.plan.check import check_plan, check_preview_json, policy_settings
 
     formats = ("table", "json", "sarif", "junit")
     if output_format not in formats:
@@ -186,7 +147,7 @@ def check(
             return check_preview_json(preview_json, settings)
         return check_plan(planned, settings)
 
-    report = _guarded(run)
+    report = guarded(run)
     if output_format == "table":
         text = None
         out.print(to_table(report))
@@ -194,7 +155,7 @@ def check(
         text = render(report, output_format)
     if text is not None:
         if output:
-            _write_atomically(output, text)
+            write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)
         else:
             sys.stdout.write(text)
@@ -221,7 +182,7 @@ def schema(
             raise typer.Exit(1)
         out.print(f"{output} is up to date", markup=False)
         return
-    _write_atomically(output, text)
+    write_atomically(output, text)
     out.print(f"wrote {output}", markup=False)
 
 

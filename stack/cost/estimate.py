@@ -35,8 +35,7 @@ from blueprints.load import ResolvedBlueprint
 from blueprints.schema import Endpoint, Model
 from components import instances, sizing
 from components.naming import platform_prefix
-from stack.engine import UNKNOWN_TEXT, Plan, PlannedResource
-from stack.prices import (
+from stack.cost.prices import (
     AUTOSCALING,
     HOURS_PER_MONTH,
     IAM,
@@ -46,6 +45,7 @@ from stack.prices import (
     mlflow_service,
     short_type,
 )
+from stack.plan.engine import UNKNOWN_TEXT, Plan, PlannedResource
 
 # 730 h / 24 h = 30.417 days; two decimals keep the arithmetic in a report short enough to redo by hand.
 DAYS_PER_MONTH = 30.42

@@ -10,8 +10,8 @@ from rich.tree import Tree
 
 from components import instances
 from components.endpoint import MODEL_GROUP_TAG
-from stack.cost import CostReport, report_totals, usd
-from stack.engine import Plan, PlannedResource
+from stack.cost.estimate import CostReport, report_totals, usd
+from stack.plan.engine import Plan, PlannedResource
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

@@ -1,7 +1,5 @@
-"""`mlstack cost` and `mlstack diff`: typer command functions, registered by `stack.cli`.
+"""`mlstack cost` and `mlstack diff`: typer command functions, registered by `stack.cli.app`.
 
-Register them with `app.command()(cost)` and `app.command()(diff)`. `stack.cli` is imported inside
-the functions, not here, so that `stack.cli` may import this module at any point of its own import.
 Exit codes as for every mlstack command: 0 success, 2 invalid input (a blueprint, a price file, a
 revision or an option), 3 an internal error.
 """
@@ -15,15 +13,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from stack.cli import common as cli
+
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from stack.cost import CostReport, LineItem, Subtotal
+    from stack.cost.estimate import CostReport, LineItem, Subtotal
 
 BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
 PricesOption = Annotated[
     Path | None,
-    typer.Option("--prices", help="Your price file (YAML or CSV); its prices override ours. Format: stack/prices.py."),
+    typer.Option(
+        "--prices", help="Your price file (YAML or CSV); its prices override ours. Format: stack/cost/prices.py."
+    ),
 ]
 DIFF_FORMATS = ("text", "markdown", "json")
 
@@ -35,10 +37,9 @@ def cost(
     prices: PricesOption = None,
 ) -> None:
     """Estimate an environment's monthly cost: per component and resource, baseline and ceiling, with provenance."""
-    from stack import cli
-    from stack.cost import cost_report
+    from stack.cost.estimate import cost_report
+    from stack.cost.prices import load_price_book
     from stack.plan import plan_file
-    from stack.prices import load_price_book
 
     def run() -> CostReport:
         book = load_price_book(prices)
@@ -47,7 +48,7 @@ def cost(
             cli.err.print(str(warning), markup=False)
         return cost_report(planned, resolved, book)
 
-    report = cli._guarded(run)
+    report = cli.guarded(run)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
         return
@@ -72,9 +73,8 @@ def diff(
     prices: PricesOption = None,
 ) -> None:
     """Show what changes between two environments, or since a git revision: resources and monthly cost."""
-    from stack import cli
-    from stack.diff import PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
-    from stack.prices import load_price_book
+    from stack.cost.diff import PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
+    from stack.cost.prices import load_price_book
 
     problems = []
     if format not in DIFF_FORMATS:
@@ -94,7 +94,7 @@ def diff(
             return diff_revision(file, env[0], base, book)
         return diff_environments(file, env[0], env[1], book)
 
-    result = cli._guarded(run)
+    result = cli.guarded(run)
     if format == "json":
         sys.stdout.write(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
     elif format == "markdown":
@@ -107,7 +107,7 @@ def cost_table(report: CostReport) -> Table:
     """One row per costed resource, grouped by top-level component with a subtotal each."""
     from rich.table import Table
 
-    from stack.cost import usd
+    from stack.cost.estimate import usd
 
     table = Table(
         title=f"{report.blueprint} / {report.environment} ({report.region}): monthly cost, USD",
@@ -171,7 +171,7 @@ def source_numbers(report: CostReport) -> dict[str, int]:
 
 
 def _subtotal_row(table: Table, subtotal: Subtotal) -> None:
-    from stack.cost import usd
+    from stack.cost.estimate import usd
 
     left = f"{subtotal.unpriced} without a figure" if subtotal.unpriced else ""
     table.add_row("", "[italic]subtotal[/italic]", usd(subtotal.baseline_usd), usd(subtotal.ceiling_usd), "", left)
@@ -185,7 +185,7 @@ def _escape(text: str) -> str:
 
 def cost_footer(report: CostReport) -> list[str]:
     """Totals, what they leave out, rightsizing and the assumptions, as plain lines."""
-    from stack.cost import usd
+    from stack.cost.estimate import usd
 
     lines = [
         f"Total per month: {usd(report.baseline_usd)} at baseline (autoscaling minimum), "
@@ -213,7 +213,7 @@ def cost_footer(report: CostReport) -> list[str]:
 
 
 def _group_by_type(items: list[LineItem]) -> str:
-    from stack.prices import short_type
+    from stack.cost.prices import short_type
 
     counts: dict[str, int] = {}
     for item in items:

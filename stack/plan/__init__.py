@@ -7,7 +7,7 @@ from pathlib import Path
 from blueprints.load import ResolvedBlueprint, load_for_environment
 from components.naming import platform_prefix
 from stack import program
-from stack.engine import Plan, run_offline
+from stack.plan.engine import Plan, run_offline
 
 PROJECT = "mlstack"
 

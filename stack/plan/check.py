@@ -9,7 +9,7 @@ from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint
 from policies.offline import Report, evaluate, from_plan, from_preview_json
 from policies.settings import CostEstimate, PolicySettings, Suppression
-from stack.engine import Plan
+from stack.plan.engine import Plan
 
 
 def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | None = None) -> PolicySettings:

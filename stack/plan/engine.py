@@ -174,7 +174,7 @@ def _plain(value: Any) -> Any:
 
 # Asset paths are shown relative to the project, with a digest of their content, so a plan is the
 # same on every machine and still changes when the packaged code does.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _file_asset(path: Path) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The `mlstack` command line: `app` holds the commands, `common` what they share."""

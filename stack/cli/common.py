@@ -1,0 +1,58 @@
+"""What every `mlstack` command shares: consoles, exit codes, the error guard and atomic writes.
+
+Exit codes: 0 success, 2 invalid input (every problem printed with its file and line),
+3 an internal error (a bug: please report it with the blueprint).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from blueprints.errors import BlueprintInvalid
+
+EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+
+# Plans are read in terminals and CI logs alike: never cut a line at 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+T = TypeVar("T")
+
+BlueprintFile = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run `action`; turn bad input into exit 2 with every problem, and bugs into exit 3."""
+    try:
+        return action()
+    except BlueprintInvalid as invalid:
+        for problem in invalid.problems:
+            err.print(str(problem), markup=False)
+        count = len(invalid.problems)
+        err.print(f"{count} problem{'s' if count != 1 else ''} found", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except typer.Exit:
+        raise
+    except Exception as error:
+        err.print(f"mlstack: internal error: {type(error).__name__}: {error}", markup=False)
+        err.print("This is a bug in mlstack; please report it with the blueprint that caused it.")
+        if os.environ.get("MLSTACK_DEBUG"):
+            raise
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write all of `text` or nothing: a failed run never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
