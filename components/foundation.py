@@ -14,9 +14,9 @@ import pulumi_aws as aws
 
 from components.naming import artifact_bucket_name, execution_role_name, platform_prefix
 from components.policy_documents import (
-    PLATFORM_KEY_ACTIONS,
     model_read_statements,
     network_interface_statements,
+    platform_key_grant_statement,
     platform_key_statement,
     sagemaker_trust_policy,
 )
@@ -299,10 +299,8 @@ def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, parti
             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
             "Resource": [f"{bucket_arn}/*"],
         },
-        # SageMaker creates grants on the key for the instances' volumes.
-        platform_key_statement(
-            partition, args.region, account_id, key_alias, (*PLATFORM_KEY_ACTIONS, "kms:CreateGrant")
-        ),
+        platform_key_statement(partition, args.region, account_id, key_alias),
+        platform_key_grant_statement(partition, args.region, account_id, key_alias),
         {
             "Sid": "SageMakerLogs",
             "Effect": "Allow",

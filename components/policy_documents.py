@@ -161,3 +161,23 @@ def platform_key_statement(
         "Resource": [f"arn:{partition}:kms:{region}:{account_id}:key/*"],
         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}},
     }
+
+
+def platform_key_grant_statement(partition: str, region: str, account_id: str, key_alias: str) -> Statement:
+    """Grants on the platform key, only as an AWS service creates them for its resources.
+
+    SageMaker creates grants for the storage volumes of the instances it launches. The condition is
+    true only when a service integrated with KMS makes the call on the role's behalf, so the role
+    cannot hand the key to another principal itself:
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+    """
+    return {
+        "Sid": "PlatformKeyGrantsForAwsResources",
+        "Effect": "Allow",
+        "Action": ["kms:CreateGrant"],
+        "Resource": [f"arn:{partition}:kms:{region}:{account_id}:key/*"],
+        "Condition": {
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias},
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+        },
+    }

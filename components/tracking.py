@@ -95,9 +95,17 @@ def _role_policy(*, bucket: str, account_id: str, partition: str, args: Experime
         {
             "Sid": "ArtifactList",
             "Effect": "Allow",
-            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Action": ["s3:ListBucket"],
             "Resource": [f"arn:{partition}:s3:::{bucket}"],
             "Condition": {"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/*"]}},
+        },
+        {
+            # GetBucketLocation carries no s3:prefix key, so under the listing's prefix condition it
+            # would always be denied: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+            "Sid": "ArtifactBucketLocation",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation"],
+            "Resource": [f"arn:{partition}:s3:::{bucket}"],
         },
         platform_key_statement(partition, args.region, account_id, args.key_alias),
     ]
