@@ -57,12 +57,17 @@ def glue_table_name(physical_group_name: str) -> str:
 
 
 def versioned_name(base: str, content: object, max_length: int = MAX_SAGEMAKER_NAME) -> str:
-    """`base` plus a digest of `content`, within `max_length`.
+    """`base` plus a digest of `base` and `content`, within `max_length`.
 
     SageMaker models and endpoint configurations are immutable: a change replaces them. A name that
     changes with the content lets the replacement exist beside the old one (create, then delete),
     keeps the name readable and known at preview, and stays within SageMaker's 63 characters, which
     Pulumi's random auto-names (logical name + 8 characters) overrun for long endpoint names.
+
+    The digest covers the whole base too: a long base is cut to fit, and two resources whose bases
+    differ only after the cut (endpoints `...-euw-a` and `...-euw-b` serving the same model) would
+    otherwise get the same name.
     """
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    identity = {"base": base, "content": content}
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:8]
     return f"{base[: max_length - len(digest) - 1].rstrip('-')}-{digest}"
