@@ -1,0 +1,35 @@
+"""Cross-field rules of the blueprint language, checked after the schema accepts the shape.
+
+Each rule yields `(path, message)`; the caller pins the path to its YAML line. Rules never stop at
+the first problem: users see everything wrong with a blueprint at once. One module per domain.
+"""
+
+from __future__ import annotations
+
+from blueprints.rules import feature_store, feedback, monitoring, policies, registry, serving, tracking
+from blueprints.rules.common import Finding, Path
+from blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
+from blueprints.rules.serving import serverless_models
+from blueprints.schema import Blueprint
+
+__all__ = ["SCHEDULE_ALIASES", "Finding", "Path", "check", "schedule_problem", "serverless_models", "warnings"]
+
+_CHECKS = (
+    serving.check,
+    registry.check,
+    feature_store.check,
+    tracking.check,
+    monitoring.check,
+    feedback.check,
+    policies.check,
+)
+
+
+def check(blueprint: Blueprint) -> list[Finding]:
+    """Every cross-field problem in `blueprint`."""
+    return [finding for rule in _CHECKS for finding in rule(blueprint)]
+
+
+def warnings(blueprint: Blueprint) -> list[Finding]:
+    """What is allowed but probably not meant; reported without failing."""
+    return list(feedback.warnings(blueprint))

@@ -1,0 +1,55 @@
+"""The feature store: group names, record id and event time features, reserved names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from blueprints.rules.common import Finding, Path, duplicates, longest_environment, suggest
+from blueprints.schema import Blueprint
+from components.naming import platform_name
+
+# CreateFeatureGroup: "FeatureNames cannot be any of the following: is_deleted, write_time,
+# api_invocation_time" (the offline store adds those columns itself).
+RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
+# "An EventTime can be a String or Fractional" (CreateFeatureGroup EventTimeFeatureName).
+EVENT_TIME_TYPES = ("string", "fractional")
+# Identifiers are matched exactly on GetRecord; a fractional identifier would not round-trip.
+RECORD_ID_TYPES = ("string", "integral")
+MAX_FEATURE_GROUP_NAME = 64
+
+
+def check(blueprint: Blueprint) -> Iterator[Finding]:
+    if blueprint.feature_store is None:
+        return
+    groups = blueprint.feature_store.groups
+    yield from duplicates([g.name for g in groups], ("feature_store", "groups"), "feature group")
+    for index, group in enumerate(groups):
+        path: Path = ("feature_store", "groups", index)
+        name = platform_name(blueprint.blueprint, longest_environment(blueprint), group.name)
+        if len(name) > MAX_FEATURE_GROUP_NAME:
+            yield (
+                (*path, "name"),
+                f"feature group name {name!r} would be {len(name)} characters; SageMaker allows "
+                f"{MAX_FEATURE_GROUP_NAME}",
+            )
+        if group.online is None and group.offline is None:
+            yield (path, "a feature group needs an online store, an offline store, or both")
+        for field, allowed in (("record_id", RECORD_ID_TYPES), ("event_time", EVENT_TIME_TYPES)):
+            feature = getattr(group, field)
+            if feature not in group.features:
+                yield (
+                    (*path, field),
+                    f"{field} {feature!r} is not one of the group's features" + suggest(feature, list(group.features)),
+                )
+            elif group.features[feature] not in allowed:
+                yield (
+                    (*path, field),
+                    f"{field} {feature!r} is {group.features[feature]}; it must be {' or '.join(allowed)}",
+                )
+        for feature in group.features:
+            if feature.lower() in RESERVED_FEATURE_NAMES:
+                yield (
+                    (*path, "features", feature),
+                    f"feature name {feature!r} is reserved by SageMaker Feature Store "
+                    f"({', '.join(RESERVED_FEATURE_NAMES)})",
+                )
