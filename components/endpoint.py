@@ -14,12 +14,13 @@ from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 
 from components import instances
 from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
 from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
 from components.naming import versioned_name
-from components.options import child_options
+from components.options import child_options, replacement_options
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
@@ -31,6 +32,8 @@ MIN_ROLLOUT_TIMEOUT_SECONDS = 600
 MAX_ROLLOUT_TIMEOUT_SECONDS = 14400
 # Time one step of a rollout may take to provision instances and pass health checks.
 ROLLOUT_STEP_SECONDS = 900
+# With autoscaling, an update keeps the live instance counts but takes these from the blueprint.
+NOT_RETAINED_VARIANT_PROPERTIES = ("DesiredWeight", "DataCaptureConfig")
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,9 @@ class ModelEndpoint(pulumi.ComponentResource):
                     else None
                 ),
                 tags={**({MODEL_GROUP_TAG: spec.model_group} if spec.model_group else {}), **tags},
-                opts=child,
+                # Every input of a Model is ForceNew, and its content-versioned name differs on every
+                # change, so the new model can exist beside the one the live endpoint still uses.
+                opts=replacement_options(child),
             )
             for key, spec in args.models.items()
         }
@@ -230,8 +235,10 @@ class ModelEndpoint(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn if volume_key else None,
             tags=tags,
             # The name changes with the content, so an update creates the new configuration, moves
-            # the endpoint to it, then deletes the old one.
-            opts=child_options(self, opts, list(models.values())),
+            # the endpoint to it, then deletes the old one. The bridge would delete first because
+            # the name is explicit; the live endpoint would lose its configuration (and its rollback
+            # target) before the new one exists.
+            opts=replacement_options(child_options(self, opts, list(models.values()))),
         )
 
         alarms = (
@@ -247,16 +254,34 @@ class ModelEndpoint(pulumi.ComponentResource):
             if args.alarms
             else {}
         )
-        endpoint = aws.sagemaker.Endpoint(
+        endpoint_tags = {**({STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}), **tags}
+        scaled = bool(args.scaling and args.variants)
+        # aws-native, not pulumi-aws: the Terraform provider marks
+        # deployment_config.auto_rollback_configuration ForceNew, so adding a variant (and its
+        # latency alarm) or toggling an alarm kind would delete and recreate the live endpoint
+        # (hashicorp/terraform-provider-aws internal/service/sagemaker/endpoint.go). CloudFormation
+        # updates every property but EndpointName in place (aws-cloudformation-schema/
+        # aws-sagemaker-endpoint.json: createOnlyProperties), waits up to 970 minutes for an update
+        # (handlers.update.timeoutInMinutes, beyond the 60 minutes the Terraform waiter allows) and
+        # can retain variant properties across updates.
+        endpoint = aws_native.sagemaker.Endpoint(
             f"{name}-endpoint",
-            name=args.endpoint_name,
+            endpoint_name=args.endpoint_name,
             endpoint_config_name=config.name,
             deployment_config=_deployment_config(args.rollout, list(alarms)),
+            # UpdateEndpoint resets every variant to the new configuration's initial instance count
+            # unless told otherwise. Where Application Auto Scaling owns the count, keep the live one;
+            # weights and data capture still come from the blueprint.
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+            retain_all_variant_properties=True if scaled else None,
+            exclude_retained_variant_properties=(
+                [{"variant_property_type": kind} for kind in NOT_RETAINED_VARIANT_PROPERTIES] if scaled else None
+            ),
             # Stateful sessions need no endpoint setting: clients send X-Amzn-SageMaker-Session-Id
             # (NEW_SESSION, then the id the container returns) and SageMaker pins them to one
             # instance. The tag tells clients and day-2 tooling the container expects that.
             # https://docs.aws.amazon.com/sagemaker/latest/dg/stateful-sessions.html
-            tags={**({STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}), **tags},
+            tags=[{"key": key, "value": value} for key, value in sorted(endpoint_tags.items())],
             # The rollback alarms must exist before a guarded update can refer to them.
             opts=child_options(self, opts, list(alarms.values())),
         )
@@ -273,8 +298,8 @@ class ModelEndpoint(pulumi.ComponentResource):
                 opts=child_options(self, opts, [endpoint]),
             )
 
-        self.endpoint_name = endpoint.name
-        self.endpoint_arn = endpoint.arn
+        self.endpoint_name = pulumi.Output.from_input(args.endpoint_name)
+        self.endpoint_arn = endpoint.endpoint_arn
         self.endpoint_config_name = config.name
         self.model_names = {key: model.name for key, model in models.items()}
         self.fallback_model_name = models[args.fallback_model].name if args.fallback_model else None
@@ -407,7 +432,7 @@ def rollout_steps(rollout: RolloutArgs) -> int:
 
 def _deployment_config(
     rollout: RolloutArgs | None, alarm_names: Sequence[str]
-) -> aws.sagemaker.EndpointDeploymentConfigArgsDict | None:
+) -> aws_native.sagemaker.EndpointDeploymentConfigArgsDict | None:
     if rollout is None:
         return None
     steps = rollout_steps(rollout)
@@ -415,7 +440,7 @@ def _deployment_config(
         MAX_ROLLOUT_TIMEOUT_SECONDS,
         max(MIN_ROLLOUT_TIMEOUT_SECONDS, steps * (rollout.bake_seconds + ROLLOUT_STEP_SECONDS)),
     )
-    config: aws.sagemaker.EndpointDeploymentConfigArgsDict = {}
+    config: aws_native.sagemaker.EndpointDeploymentConfigArgsDict = {}
     if rollout.strategy == "rolling":
         config["rolling_update_policy"] = {
             "maximum_batch_size": {"type": "CAPACITY_PERCENT", "value": rollout.step_percent or 100},
@@ -425,7 +450,7 @@ def _deployment_config(
             "rollback_maximum_batch_size": {"type": "CAPACITY_PERCENT", "value": 100},
         }
     else:
-        routing: aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgsDict = {
+        routing: aws_native.sagemaker.EndpointTrafficRoutingConfigArgsDict = {
             "type": rollout.strategy.upper().replace("-", "_"),
             "wait_interval_in_seconds": rollout.bake_seconds,
         }

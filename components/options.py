@@ -16,3 +16,14 @@ def child_options(
     """
     inherited = opts.depends_on if opts and isinstance(opts.depends_on, list) else []
     return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited, *depends_on])
+
+
+def replacement_options(options: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """`options` for a resource whose physical name changes whenever it must be replaced.
+
+    pulumi-terraform-bridge asks for delete-before-replace whenever a resource's name is set
+    explicitly, because two resources cannot usually share a name. A content-versioned name never
+    does, so the replacement can be created first and the old resource deleted last, after
+    everything that used it has moved; `delete_before_replace=False` tells the engine so.
+    """
+    return pulumi.ResourceOptions.merge(options, pulumi.ResourceOptions(delete_before_replace=False))

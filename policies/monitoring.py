@@ -21,11 +21,12 @@ from policies.framework import (
     per_resource,
 )
 from policies.sagemaker import (
-    ENDPOINT,
+    ENDPOINTS,
     METRIC_ALARM,
     MONITORING_JOB_DEFINITIONS,
     MONITORING_SCHEDULE,
     config_of,
+    endpoint_name_of,
     endpoint_named,
 )
 from policies.settings import PolicySettings
@@ -172,7 +173,7 @@ def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violatio
     def check(endpoint: Any) -> Iterator[str]:
         if not is_prod(environment_of(endpoint.props, settings)):
             return
-        name = dig(endpoint.props, "name")
+        name = endpoint_name_of(endpoint.props)
         wired = [a for a in alarms if _alarm_metrics(a, name) and count(dig(a.props, "alarmActions"))]
         metrics = set().union(*(_alarm_metrics(a, name) for a in wired)) if wired else set()
         missing = [
@@ -184,7 +185,7 @@ def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violatio
                 "(nobody is paged when it degrades)"
             )
 
-    yield from per_resource(of_type(resources, ENDPOINT), check)
+    yield from per_resource(of_type(resources, *ENDPOINTS), check)
 
 
 PROD_ENDPOINT_ALARMS = Rule(

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from policies.framework import depends_on, has_key, items, of_type, peek
+from policies.framework import depends_on, dig, has_key, items, of_type, peek
 
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+# mlstack plans endpoints with aws-native (updated in place); a stack deployed by an older mlstack,
+# or someone else's program, has pulumi-aws ones. Rules read both.
+ENDPOINT = "aws-native:sagemaker:Endpoint"
+CLASSIC_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINTS = (ENDPOINT, CLASSIC_ENDPOINT)
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 MODEL = "aws:sagemaker/model:Model"
 MONITORING_SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
@@ -50,8 +54,18 @@ def instance_variants(config_props: Any, *, shadow: bool = True) -> list[Any]:
     return [v for v in variants(config_props, shadow=shadow) if not is_serverless(v)]
 
 
+def _endpoint_name_key(props: Any) -> str:
+    return "endpointName" if has_key(props, "endpointName") else "name"
+
+
+def endpoint_name_of(props: Any) -> Any:
+    """The physical endpoint name (`endpointName` on aws-native, `name` on pulumi-aws), for a
+    verdict: raises UnknownValueError when unknown."""
+    return dig(props, _endpoint_name_key(props))
+
+
 def endpoint_named(name: str, resources: Iterable[Any]) -> Any | None:
-    return next((e for e in of_type(resources, ENDPOINT) if peek(e.props, "name") == name), None)
+    return next((e for e in of_type(resources, *ENDPOINTS) if peek(e.props, _endpoint_name_key(e.props)) == name), None)
 
 
 def kms_keys(resources: Iterable[Any]) -> list[Any]:

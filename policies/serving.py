@@ -19,7 +19,15 @@ from policies.framework import (
     peek,
     per_resource,
 )
-from policies.sagemaker import ENDPOINT, ENDPOINT_CONFIG, SCALING_TARGET, config_of, instance_variants, variants
+from policies.sagemaker import (
+    ENDPOINT_CONFIG,
+    ENDPOINTS,
+    SCALING_TARGET,
+    config_of,
+    endpoint_name_of,
+    instance_variants,
+    variants,
+)
 from policies.settings import PolicySettings
 
 
@@ -67,7 +75,7 @@ PROD_AUTO_ROLLBACK = Rule(
     remediation="Add alarms (p99_latency_ms, error_rate) to the endpoint; mlstack wires them as rollback alarms.",
     check=_auto_rollback,
     kind="resource",
-    resource_types=(ENDPOINT,),
+    resource_types=ENDPOINTS,
 )
 
 
@@ -82,14 +90,14 @@ def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violatio
         if config is None:
             yield f"prod endpoint {endpoint.name}: its endpoint configuration is not in this stack"
             return
-        name = dig(endpoint.props, "name")
+        name = endpoint_name_of(endpoint.props)
         for variant in instance_variants(config.props, shadow=False):
             resource_id = f"endpoint/{name}/variant/{variant['variantName']}"
             if resource_id not in targets:
                 variant_name = variant["variantName"]
                 yield f"prod endpoint {endpoint.name}: variant {variant_name} lacks scaling target {resource_id}"
 
-    yield from per_resource(of_type(resources, ENDPOINT), check)
+    yield from per_resource(of_type(resources, *ENDPOINTS), check)
 
 
 PROD_AUTOSCALING = Rule(

@@ -252,7 +252,16 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    on_platform = pulumi.ResourceOptions(providers=[provider], depends_on=[foundation])
+    # aws-native carries the endpoints (updated in place where pulumi-aws would replace them) and
+    # the model-quality job definition pulumi-aws lacks; it needs its own provider pinned to the
+    # blueprint's region, like the aws one.
+    native_provider = (
+        aws_native.Provider(f"{prefix}-aws-native", region=blueprint.region)
+        if blueprint.endpoints or any(m.kind == "model-quality" for m in monitors)
+        else None
+    )
+    platform_providers: list[pulumi.ProviderResource] = [provider, *([native_provider] if native_provider else [])]
+    on_platform = pulumi.ResourceOptions(providers=platform_providers, depends_on=[foundation])
     on_call = blueprint.monitoring.on_call if blueprint.monitoring else None
     topic_arn = (
         OnCall(
@@ -348,11 +357,6 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         if component.fallback_model_name is not None:
             outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
     schedules: dict[str, str] = {}
-    native_provider = (
-        aws_native.Provider(f"{prefix}-aws-native", region=blueprint.region)
-        if any(m.kind == "model-quality" for m in monitors)
-        else None
-    )
     for monitor in monitors:
         monitor_name = platform_name(blueprint.blueprint, resolved.environment_name, monitor.name)
         DriftMonitor(
@@ -379,9 +383,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             ),
             # The schedule names the endpoint, which must exist before the first run.
             opts=pulumi.ResourceOptions(
-                # aws-native carries the model-quality job definition pulumi-aws lacks; it needs its
-                # own provider pinned to the blueprint's region, like the aws one.
-                providers=[provider, native_provider] if native_provider else [provider],
+                providers=platform_providers,
                 depends_on=[foundation, endpoint_components[monitor.endpoint]],
             ),
         )

@@ -210,9 +210,9 @@ class OracleReport:
 
 
 def _deployment_policy_exactly_one(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    # Terraform: blue_green_update_policy and rolling_update_policy are ExactlyOneOf, so a
-    # deployment_config with only auto_rollback_configuration fails at preview
-    # (internal/service/sagemaker/endpoint.go).
+    # Blue/green and rolling updates are alternatives (API_DeploymentConfig.html), and an
+    # AutoRollbackConfiguration alone would leave SageMaker's default update with nothing to roll
+    # back: mlstack always sends exactly one policy with its alarms.
     config = request.get("DeploymentConfig")
     if isinstance(config, Mapping):
         present = [key for key in ("BlueGreenUpdatePolicy", "RollingUpdatePolicy") if key in config]
@@ -780,23 +780,21 @@ SAGEMAKER_ENDPOINT_CONFIGURATION = Translation(
     ),
 )
 
+# pulumi-aws-native -> AWS Cloud Control -> the AWS::SageMaker::Endpoint handler, which sends the model's
+# properties as CreateEndpoint's members (aws-cloudformation-schema/aws-sagemaker-endpoint.json). The
+# retention settings are UpdateEndpoint members (write-only in the schema): a create never sends them.
+_UPDATE_ONLY = Field(how="drop", why="UpdateEndpoint-only member; write-only in the CloudFormation schema")
 SAGEMAKER_ENDPOINT = Translation(
-    resource_type="aws:sagemaker/endpoint:Endpoint",
+    resource_type="aws-native:sagemaker:Endpoint",
     service="sagemaker",
     operation="CreateEndpoint",
     name_member="EndpointName",
+    auto_name="cloudformation",
     fields={
-        "name": Field(to="EndpointName", why="Terraform resourceEndpointCreate: EndpointName from name"),
-        "region": _REGION,
-        "tags": _TAGS,
+        "retainAllVariantProperties": _UPDATE_ONLY,
+        "excludeRetainedVariantProperties": _UPDATE_ONLY,
+        "retainDeploymentConfig": _UPDATE_ONLY,
     },
-    defaults=(
-        Default(
-            "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds",
-            0,
-            why="Terraform termination_wait_in_seconds Default 0, always sent",
-        ),
-    ),
     checks=(_deployment_policy_exactly_one,),
 )
 

@@ -55,7 +55,7 @@ REGION = "eu-west-1"  # recsys.yaml's region, where the seeded resources come fr
 
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT = "aws-native:sagemaker:Endpoint"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TARGET = "aws:appautoscaling/target:Target"
 POLICY = "aws:appautoscaling/policy:Policy"
@@ -323,7 +323,7 @@ SEEDED: list[tuple[str, str, str, Callable[[dict[str, Any]], None], str, str]] =
         "endpoint-name-64-characters",
         ENDPOINT,
         "recsys-prod-ranker-endpoint",
-        _set("name", "recsys-prod-" + "r" * 52),
+        _set("endpointName", "recsys-prod-" + "r" * 52),
         "EndpointName",
         "is 64 characters long; at most 63 are allowed",
     ),

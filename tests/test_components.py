@@ -14,7 +14,7 @@ from tests.conftest import BASE, WriteBlueprint
 
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT = "aws-native:sagemaker:Endpoint"
 TAGS = {
     "blueprint": "recsys",
     "team": "personalization",
@@ -179,7 +179,7 @@ def test_endpoint_has_a_fixed_name_and_depends_on_its_config(plans: dict[str, Pl
     plan = plans["prod"]
     endpoint = plan.get(ENDPOINT, "recsys-prod-ranker-endpoint")
     config = plan.get(CONFIG, "recsys-prod-ranker-config")
-    assert endpoint.inputs["name"] == "recsys-prod-ranker"
+    assert endpoint.inputs["endpointName"] == "recsys-prod-ranker"
     assert config.urn in endpoint.dependencies
     component = plan.get("mlstack:serving:ModelEndpoint", "recsys-prod-ranker")
     assert endpoint.parent == component.urn

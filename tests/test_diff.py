@@ -182,7 +182,7 @@ def test_diff_against_a_git_revision(repo: Path) -> None:
     # (SageMaker replaces the configuration).
     assert set(config) == {"name", "productionVariants.main.initialInstanceCount"}
     assert config["productionVariants.main.initialInstanceCount"] == (1, 3)
-    endpoint = fields[("aws:sagemaker:Endpoint", "shop-<env>-scorer-endpoint")]
+    endpoint = fields[("aws-native:sagemaker:Endpoint", "shop-<env>-scorer-endpoint")]
     assert set(endpoint) == {"endpointConfigName"}
     # The new endpoint's model becomes readable by the execution role, and the dashboard gets its widgets.
     assert (
@@ -197,7 +197,7 @@ def test_diff_against_a_git_revision(repo: Path) -> None:
     assert added == {
         ("aws:sagemaker:Model", "shop-<env>-ranker-model-m"),
         ("aws:sagemaker:EndpointConfiguration", "shop-<env>-ranker-config"),
-        ("aws:sagemaker:Endpoint", "shop-<env>-ranker-endpoint"),
+        ("aws-native:sagemaker:Endpoint", "shop-<env>-ranker-endpoint"),
     }
     assert result.removed == ()
     # ml.c5.xlarge 0.204 $/h (FMBench, us-east-1): scorer 1 -> 3 instances: +2 x 0.204 x 730 = +297.84;

@@ -30,7 +30,7 @@ def test_example_plans(path: Path, env: str) -> None:
     resolved, plan = plan_file(path, env)
     types = {r.type for r in plan.resources}
     assert {"mlstack:foundation:Foundation", "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:iam/role:Role"} <= types
-    endpoints = plan.by_type("aws:sagemaker/endpoint:Endpoint")
+    endpoints = plan.by_type("aws-native:sagemaker:Endpoint")
     assert len(endpoints) == len(resolved.blueprint.endpoints)
     document = json.loads(preview_json(plan))
     assert {step["op"] for step in document["steps"]} == {"create"}

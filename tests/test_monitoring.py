@@ -215,5 +215,5 @@ def test_dashboard_is_built_from_the_plans_names(plans: dict[str, Plan]) -> None
     assert drift["properties"]["metrics"][0][3] == "recsys-prod-ranker-data-violations"
     # Every endpoint in the plan, and nothing else, has a row.
     names = {w["properties"]["title"].split(":")[0] for w in body["widgets"]}
-    endpoints = {r.inputs["name"] for r in plans["prod"].by_type("aws:sagemaker/endpoint:Endpoint")}
+    endpoints = {r.inputs["endpointName"] for r in plans["prod"].by_type("aws-native:sagemaker:Endpoint")}
     assert names == endpoints

@@ -34,7 +34,7 @@ KEY_ARN = "arn:aws:kms:eu-west-1:000000000000:key/11111111-2222-3333-4444-555555
 TOPIC_ARN = "arn:aws:sns:eu-west-1:000000000000:recsys-prod-on-call"
 
 T_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-T_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+T_ENDPOINT = "aws-native:sagemaker:Endpoint"
 T_MODEL = "aws:sagemaker/model:Model"
 T_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 T_TARGET = "aws:appautoscaling/target:Target"
@@ -526,7 +526,7 @@ def test_crossguard_policies_report_and_raise_unknowns(plan: Plan) -> None:
     stack_reported: list[str] = []
     with pytest.raises(UnknownValueError):
         policies["sagemaker-prod-endpoint-alarms"].validate(  # type: ignore[attr-defined]
-            stack_args(plan, [(T_ENDPOINT, "recsys-prod-ranker-endpoint", ("name",), UNKNOWN_TEXT)]),
+            stack_args(plan, [(T_ENDPOINT, "recsys-prod-ranker-endpoint", ("endpointName",), UNKNOWN_TEXT)]),
             lambda m, u: stack_reported.append(m),
         )
     assert any("intent-classifier" in m for m in stack_reported)

@@ -10,7 +10,7 @@ from tests.conftest import EXAMPLES, WriteBlueprint
 
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT = "aws-native:sagemaker:Endpoint"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TARGET = "aws:appautoscaling/target:Target"
 POLICY = "aws:appautoscaling/policy:Policy"
@@ -230,9 +230,9 @@ def test_other_containers_get_their_own_settings(write_blueprint: WriteBlueprint
 
 def test_sticky_sessions_are_recorded_on_the_endpoint(plans: dict[str, Plan]) -> None:
     llm = plans["prod"].get(ENDPOINT, "recsys-prod-assistant-llm-endpoint").inputs
-    assert llm["tags"]["mlstack-stateful-sessions"] == "X-Amzn-SageMaker-Session-Id"
+    assert {"key": "mlstack-stateful-sessions", "value": "X-Amzn-SageMaker-Session-Id"} in llm["tags"]
     ranker = plans["prod"].get(ENDPOINT, "recsys-prod-ranker-endpoint").inputs
-    assert "mlstack-stateful-sessions" not in ranker["tags"]
+    assert "mlstack-stateful-sessions" not in {tag["key"] for tag in ranker["tags"]}
 
 
 def test_dev_overrides_reach_the_llm_and_the_autoscaling(plans: dict[str, Plan]) -> None:

@@ -70,7 +70,7 @@ Provenance = Literal["listed", "estimated", "usage-priced", "unpriced", "include
 _WEAKNESS: dict[Provenance, int] = {"included": 0, "listed": 1, "estimated": 2, "usage-priced": 3, "unpriced": 4}
 
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT = "aws-native:sagemaker:Endpoint"
 MODEL = "aws:sagemaker/model:Model"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
@@ -537,10 +537,10 @@ class _Context:
         endpoints = self.plan.by_type(ENDPOINT)
         for endpoint in endpoints:
             if config_name and endpoint.inputs.get("endpointConfigName") == config_name:
-                return _str(endpoint.inputs.get("name"))
+                return _str(endpoint.inputs.get("endpointName"))
         for endpoint in endpoints:
             if endpoint.parent == config.parent:
-                return _str(endpoint.inputs.get("name"))
+                return _str(endpoint.inputs.get("endpointName"))
         return None
 
     def blueprint_endpoint(self, endpoint_name: str | None) -> Endpoint | None:

@@ -46,6 +46,10 @@ class PlannedResource:
     dependencies: tuple[str, ...]
     inputs: Mapping[str, Any]
     custom: bool
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Resource options that decide how a real update proceeds, as the program set them:
+    `deleteBeforeReplace` (only when set explicitly), `ignoreChanges`, `replaceOnChanges`,
+    `retainOnDelete`, `protect`, `customTimeouts`."""
 
     @property
     def is_component(self) -> bool:
@@ -146,10 +150,35 @@ class _CapturingMonitor(mocks.MockMonitor):
             dependencies=tuple(sorted(set(request.dependencies))),
             inputs=_plain(inputs),
             custom=bool(request.custom),
+            options=_lifecycle_options(request),
         )
         with self._lock:
             self.registrations.append((next(self._order), resource))
         return response
+
+
+def _lifecycle_options(request: Any) -> dict[str, Any]:
+    """The options of a registration that change what `pulumi up` does on a later update."""
+    options: dict[str, Any] = {}
+    # The SDK sends False both for "not set" and for an explicit False; only the second overrides
+    # the provider's own delete-before-replace answer.
+    if request.deleteBeforeReplaceDefined:
+        options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
+    for key in ("ignoreChanges", "replaceOnChanges"):
+        values = sorted(getattr(request, key))
+        if values:
+            options[key] = values
+    for key in ("retainOnDelete", "protect"):
+        if getattr(request, key):
+            options[key] = True
+    timeouts = {
+        kind: getattr(request.customTimeouts, kind)
+        for kind in ("create", "update", "delete")
+        if getattr(request.customTimeouts, kind)
+    }
+    if timeouts:
+        options["customTimeouts"] = timeouts
+    return options
 
 
 def _plain(value: Any) -> Any:
