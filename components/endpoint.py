@@ -254,7 +254,8 @@ class ModelEndpoint(pulumi.ComponentResource):
             if args.alarms
             else {}
         )
-        endpoint_tags = {**({STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}), **tags}
+        sticky = {STICKY_SESSIONS_TAG: "X-Amzn-SageMaker-Session-Id"} if args.sticky_sessions else {}
+        endpoint_tags = {**sticky, **tags}
         scaled = bool(args.scaling and args.variants)
         # aws-native, not pulumi-aws: the Terraform provider marks
         # deployment_config.auto_rollback_configuration ForceNew, so adding a variant (and its
