@@ -1,0 +1,309 @@
+"""The provider replace-rule table covers what the program emits and reads the sources right."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import pytest
+
+from blueprints.load import validate_file
+from stack.plan import plan_file
+from stack.plan.engine import UNKNOWN_TEXT, PlannedResource
+from stack.plan.replace_rules import (
+    RULES,
+    UNKNOWN,
+    UnknownResourceType,
+    changed_paths,
+    provider_delete_before_replace,
+    replace_reasons,
+    rule_for,
+)
+from tests.conftest import EXAMPLES
+
+MODEL = "aws:sagemaker/model:Model"
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+TF_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+NATIVE_ENDPOINT = "aws-native:sagemaker:Endpoint"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DATA_QUALITY = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+
+
+@lru_cache(maxsize=1)
+def planned_custom_resources() -> dict[str, PlannedResource]:
+    """One planned resource of every custom type, over every example and environment."""
+    found: dict[str, PlannedResource] = {}
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        blueprint, _warnings = validate_file(path)
+        for environment in blueprint.environments:
+            _resolved, plan = plan_file(path, environment)
+            for resource in plan.resources:
+                if resource.custom:
+                    found.setdefault(resource.type, resource)
+    return found
+
+
+def test_every_planned_custom_type_has_a_rule() -> None:
+    planned = planned_custom_resources()
+    assert len(planned) > 30
+    missing = sorted(t for t in planned if t not in RULES)
+    assert not missing, f"add a ReplaceRule for {missing}"
+
+
+def test_unknown_literal_matches_the_engine() -> None:
+    assert UNKNOWN == UNKNOWN_TEXT
+
+
+def test_unknown_type_is_a_key_error() -> None:
+    with pytest.raises(UnknownResourceType):
+        rule_for("aws:nope/nope:Nope")
+    with pytest.raises(KeyError):
+        replace_reasons("aws:nope/nope:Nope", {}, {})
+
+
+_SOURCE = re.compile(r"^[\w.-]+/[\w.-]+(@[0-9a-f]{40})?:[\w./-]+\.(go|json)")
+
+
+@pytest.mark.parametrize("rule", list(RULES.values()), ids=lambda r: r.type)
+def test_every_rule_cites_a_repository_and_path(rule: Any) -> None:
+    assert rule.source, rule.type
+    assert _SOURCE.match(rule.source), rule.source
+    assert rule.type == rule_for(rule.type).type
+
+
+@pytest.mark.parametrize("rule", list(RULES.values()), ids=lambda r: r.type)
+def test_rules_are_internally_consistent(rule: Any) -> None:
+    if rule.updatable:
+        assert rule.force_new == ("*",), "updatable only qualifies a ('*',) rule"
+    assert not (rule.delete_before_replace_when_named and rule.name_input is None)
+    assert len(set(rule.force_new)) == len(rule.force_new)
+
+
+# --- changed_paths -----------------------------------------------------------------------------------
+
+
+def test_changed_paths_indexes_lists_and_counts_one_sided_keys() -> None:
+    old: dict[str, Any] = {"productionVariants": [{"initialInstanceCount": 1, "variantName": "a"}], "tags": {"t": "1"}}
+    new: dict[str, Any] = {
+        "productionVariants": [{"initialInstanceCount": 2, "variantName": "a"}, {"variantName": "b"}],
+        "kmsKeyArn": "arn:k",
+        "tags": {"t": "1"},
+    }
+    assert changed_paths(old, new) == [
+        "kmsKeyArn",
+        "productionVariants[0].initialInstanceCount",
+        "productionVariants[1]",
+    ]
+
+
+def test_changed_paths_ignores_bookkeeping_and_nulls() -> None:
+    old: dict[str, Any] = {"name": "m", "__defaults": [], "vpcConfig": None}
+    new = {"name": "m", "__defaults": ["name"]}
+    assert changed_paths(old, new) == []
+
+
+# --- real cases from the sources ---------------------------------------------------------------------
+
+
+def _model(image: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "executionRoleArn": "arn:aws:iam::000000000000:role/x",
+        "name": "m-1",
+        "primaryContainer": {"image": image, "mode": "SingleModel", "modelDataUrl": "s3://b/m.tar.gz"},
+        "tags": {"team": "a"},
+        **extra,
+    }
+
+
+def test_model_image_change_replaces() -> None:
+    assert replace_reasons(MODEL, _model("img:1"), _model("img:2")) == ["primaryContainer"]
+
+
+def test_model_tags_change_updates() -> None:
+    assert replace_reasons(MODEL, _model("img:1"), _model("img:1", tags={"team": "b"})) == []
+
+
+def test_model_unknown_value_replaces() -> None:
+    assert replace_reasons(MODEL, _model("img:1"), _model(UNKNOWN)) == ["primaryContainer"]
+
+
+def _config(weights: list[int], **extra: Any) -> dict[str, Any]:
+    variants = [
+        {"initialInstanceCount": 1, "initialVariantWeight": w, "instanceType": "ml.m5.large", "variantName": f"v{i}"}
+        for i, w in enumerate(weights)
+    ]
+    return {"name": "cfg-1", "productionVariants": variants, "tags": {"t": "x"}, **extra}
+
+
+def test_endpoint_configuration_weight_change_replaces() -> None:
+    assert replace_reasons(ENDPOINT_CONFIG, _config([90, 10]), _config([50, 50])) == ["productionVariants"]
+
+
+def test_endpoint_configuration_added_variant_replaces() -> None:
+    assert replace_reasons(ENDPOINT_CONFIG, _config([100]), _config([90, 10])) == ["productionVariants"]
+
+
+def test_endpoint_configuration_tags_update() -> None:
+    assert replace_reasons(ENDPOINT_CONFIG, _config([1]), _config([1], tags={"t": "y"})) == []
+
+
+def _alarm(threshold: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "comparisonOperator": "GreaterThanThreshold",
+        "evaluationPeriods": 3,
+        "metricName": "ModelLatency",
+        "name": "a-latency",
+        "namespace": "AWS/SageMaker",
+        "period": 60,
+        "statistic": "Average",
+        "threshold": threshold,
+        **extra,
+    }
+
+
+def test_metric_alarm_threshold_change_updates() -> None:
+    assert replace_reasons(ALARM, _alarm(100), _alarm(250, evaluationPeriods=5)) == []
+
+
+def test_metric_alarm_rename_replaces() -> None:
+    assert replace_reasons(ALARM, _alarm(100), _alarm(100, name="b-latency")) == ["name"]
+
+
+def _native_endpoint(**extra: Any) -> dict[str, Any]:
+    return {
+        "endpointConfigName": "cfg-1",
+        "endpointName": "pricing",
+        "deploymentConfig": {"blueGreenUpdatePolicy": {"terminationWaitInSeconds": 300}},
+        "tags": [{"key": "team", "value": "a"}],
+        **extra,
+    }
+
+
+def test_native_endpoint_config_and_deployment_changes_update() -> None:
+    changed = _native_endpoint(
+        endpointConfigName="cfg-2",
+        deploymentConfig={"autoRollbackConfiguration": {"alarms": [{"alarmName": "x"}]}},
+        tags=[{"key": "team", "value": "b"}],
+    )
+    assert replace_reasons(NATIVE_ENDPOINT, _native_endpoint(), changed) == []
+
+
+def test_native_endpoint_rename_replaces_and_deletes_first() -> None:
+    assert replace_reasons(NATIVE_ENDPOINT, _native_endpoint(), _native_endpoint(endpointName="p2")) == ["endpointName"]
+    # aws-native asks for delete-before-replace whether or not the name was set.
+    assert provider_delete_before_replace(NATIVE_ENDPOINT, {"endpointConfigName": "cfg-1"})
+
+
+def _tf_endpoint(deployment: dict[str, Any] | None) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"endpointConfigName": "cfg-1", "name": "pricing"}
+    if deployment is not None:
+        inputs["deploymentConfig"] = deployment
+    return inputs
+
+
+def test_tf_endpoint_adding_auto_rollback_replaces() -> None:
+    blue_green = {"blueGreenUpdatePolicy": {"terminationWaitInSeconds": 0}}
+    with_rollback = {**blue_green, "autoRollbackConfiguration": {"alarms": [{"alarmName": "x"}]}}
+    assert replace_reasons(TF_ENDPOINT, _tf_endpoint(blue_green), _tf_endpoint(with_rollback)) == [
+        "deploymentConfig.autoRollbackConfiguration"
+    ]
+    assert replace_reasons(TF_ENDPOINT, _tf_endpoint(None), _tf_endpoint(with_rollback)) == [
+        "deploymentConfig.autoRollbackConfiguration"
+    ]
+
+
+def test_tf_endpoint_alarm_edits_and_config_switch_update() -> None:
+    before = {"autoRollbackConfiguration": {"alarms": [{"alarmName": "x"}]}}
+    after = {"autoRollbackConfiguration": {"alarms": [{"alarmName": "x"}, {"alarmName": "y"}]}}
+    old, new = _tf_endpoint(before), {**_tf_endpoint(after), "endpointConfigName": "cfg-2"}
+    assert replace_reasons(TF_ENDPOINT, old, new) == []
+
+
+def _data_quality(**extra: Any) -> dict[str, Any]:
+    return {
+        "dataQualityAppSpecification": {"imageUri": "img:1"},
+        "jobResources": {"clusterConfig": {"instanceCount": 1, "instanceType": "ml.m5.xlarge", "volumeSizeInGb": 20}},
+        "name": "dq-1",
+        "roleArn": "arn:aws:iam::000000000000:role/x",
+        "tags": {"team": "a"},
+        **extra,
+    }
+
+
+def test_data_quality_tags_update_because_tags_are_not_force_new() -> None:
+    assert replace_reasons(DATA_QUALITY, _data_quality(), _data_quality(tags={"team": "b"})) == []
+
+
+def test_data_quality_nested_change_replaces() -> None:
+    bigger = {"clusterConfig": {"instanceCount": 2, "instanceType": "ml.m5.xlarge", "volumeSizeInGb": 20}}
+    assert replace_reasons(DATA_QUALITY, _data_quality(), _data_quality(jobResources=bigger)) == ["jobResources"]
+
+
+def test_native_model_quality_tags_replace() -> None:
+    kind = "aws-native:sagemaker:ModelQualityJobDefinition"
+    old = {"jobDefinitionName": "mq", "tags": [{"key": "team", "value": "a"}]}
+    new = {"jobDefinitionName": "mq", "tags": [{"key": "team", "value": "b"}]}
+    assert replace_reasons(kind, old, new) == ["tags"]
+
+
+def test_feature_definitions_replace_but_ttl_updates() -> None:
+    kind = "aws:sagemaker/featureGroup:FeatureGroup"
+    base = {
+        "featureDefinitions": [{"featureName": "id", "featureType": "String"}],
+        "featureGroupName": "fg",
+        "onlineStoreConfig": {"enableOnlineStore": True},
+    }
+    more = {
+        **base,
+        "featureDefinitions": [*base["featureDefinitions"], {"featureName": "x", "featureType": "Integral"}],
+    }
+    ttl = {**base, "onlineStoreConfig": {"enableOnlineStore": True, "ttlDuration": {"unit": "Days", "value": 7}}}
+    assert replace_reasons(kind, base, more) == ["featureDefinitions"]
+    assert replace_reasons(kind, base, ttl) == []
+    # Not auto-named: the bridge lets a same-name replacement create first.
+    assert not provider_delete_before_replace(kind, base)
+
+
+def test_identical_inputs_need_nothing() -> None:
+    for kind in (MODEL, ENDPOINT_CONFIG, TF_ENDPOINT, NATIVE_ENDPOINT, ALARM, DATA_QUALITY):
+        assert replace_reasons(kind, _model("i"), _model("i")) == []
+
+
+# --- delete-before-replace ---------------------------------------------------------------------------
+
+
+def test_named_model_asks_to_delete_first() -> None:
+    assert provider_delete_before_replace(MODEL, _model("img:1"))
+
+
+def test_unnamed_model_does_not() -> None:
+    unnamed = {k: v for k, v in _model("img:1").items() if k != "name"}
+    assert not provider_delete_before_replace(MODEL, unnamed)
+
+
+def test_auto_named_model_does_not() -> None:
+    # After Check the generated name is listed in __defaults; it is not the program's name.
+    assert not provider_delete_before_replace(MODEL, {**_model("img:1"), "__defaults": ["name"]})
+
+
+def test_providers_are_never_replaced() -> None:
+    for kind in ("pulumi:providers:aws", "pulumi:providers:aws-native"):
+        assert replace_reasons(kind, {"region": "eu-west-1"}, {"region": "us-east-1"}) == []
+
+
+# A rename replaces everything the program names, except an HTTP API, whose name is updatable.
+_RENAME_UPDATES = {"aws:apigatewayv2/api:Api"}
+
+
+def test_renaming_a_planned_resource_replaces_it() -> None:
+    for kind, resource in planned_custom_resources().items():
+        rule = rule_for(kind)
+        assert replace_reasons(kind, resource.inputs, resource.inputs) == [], kind
+        if rule.name_input is None or rule.name_input not in resource.inputs or kind in _RENAME_UPDATES:
+            continue
+        renamed = {**resource.inputs, rule.name_input: "renamed-by-test"}
+        assert replace_reasons(kind, resource.inputs, renamed) == [rule.name_input], kind
+        assert provider_delete_before_replace(kind, renamed) == (
+            rule.delete_before_replace_when_named or rule.delete_before_replace_always
+        ), kind
