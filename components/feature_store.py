@@ -10,8 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import feature_store_prefix, glue_table_name
-from components.options import child_options
+from components.naming import feature_store_prefix, glue_table_name, role_policy_name
+from components.options import child_options, replacement_options
 from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 
 # SageMaker creates offline-store tables in this Glue database unless told otherwise; naming it
@@ -73,11 +73,15 @@ class FeatureStore(pulumi.ComponentResource):
             description="SageMaker Feature Store: writes offline stores of this platform",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             tags=tags,
-            opts=child,
+            # A role is replaced only under a new name (name and path are its only ForceNew inputs),
+            # so the new one can exist first. A group's role_arn is ForceNew as well: a new role
+            # replaces the groups, under the same names, so delete first (feature_group.go).
+            opts=replacement_options(child),
         )
         offline_groups = [g for g in args.groups if g.offline_format]
         policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
+            name=role_policy_name(args.role_name),
             role=role.id,
             policy=pulumi.Output.all(args.bucket_name, args.account_id, args.partition).apply(
                 lambda values: _role_policy(
@@ -89,7 +93,8 @@ class FeatureStore(pulumi.ComponentResource):
                     groups=offline_groups,
                 )
             ),
-            opts=child,
+            # Replaced only on a new role or name, so the old policy can stay until the new one exists.
+            opts=replacement_options(child),
         )
         self.group_arns = {}
         for group in args.groups:

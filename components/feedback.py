@@ -18,8 +18,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components import naming
 from components.feedback_handler.handler import DEFAULT_MAX_BODY_BYTES, ROUTE_METHOD, ROUTE_PATH
-from components.options import child_options
+from components.options import child_options, replacement_options
 
 HANDLER_FILE = Path(__file__).resolve().parent / "feedback_handler" / "handler.py"
 ROUTE_KEY = f"{ROUTE_METHOD} {ROUTE_PATH}"
@@ -30,12 +31,8 @@ ERROR_PREFIX = "feedback-errors"
 S3_PREFIX = f"{FEEDBACK_PREFIX}/!{{partitionKeyFromQuery:endpoint}}/!{{timestamp:yyyy/MM/dd}}/"
 S3_ERROR_PREFIX = f"{ERROR_PREFIX}/!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/"
 PARTITION_QUERY = "{endpoint:.endpoint}"
-STREAM_LOG_STREAM = "DestinationDelivery"
+STREAM_LOG_STREAM = naming.FEEDBACK_DELIVERY_LOG_STREAM
 
-# Lambda function names, Firehose stream names and IAM role names: at most 64 characters.
-MAX_NAME = 64
-_LONGEST_SUFFIX = "-feedback-firehose"
-_PREFIX_PATTERN = re.compile(r"[a-zA-Z0-9-]+")
 _ENDPOINT_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 _LOG_RETENTION_DAYS = frozenset(
@@ -81,37 +78,37 @@ class FeedbackApiArgs:
     """Burst of requests the API admits above the steady rate."""
 
 
-def feedback_names(name_prefix: str) -> dict[str, str]:
-    """Physical names of the FeedbackApi's resources; stable, so that callers and alarms can name them."""
-    function = f"{name_prefix}-feedback"
-    stream = f"{name_prefix}-feedback"
+def feedback_named(name_prefix: str, region: str) -> dict[str, tuple[naming.NameRule, str]]:
+    """Physical names of the FeedbackApi's resources with the rule each must follow, by role."""
+    lambda_role = naming.feedback_lambda_role_name(name_prefix, region)
+    firehose_role = naming.feedback_firehose_role_name(name_prefix, region)
     return {
-        "api": f"{name_prefix}-feedback",
-        "function": function,
-        "stream": stream,
-        "lambda_role": f"{name_prefix}-feedback-lambda",
-        "firehose_role": f"{name_prefix}-feedback-firehose",
-        # Lambda writes to /aws/lambda/<function> unless told otherwise; we create it to own its retention.
-        "function_logs": f"/aws/lambda/{function}",
-        # /aws/vendedlogs/ avoids CloudWatch's 5,120-character log-group resource policy limit, which
-        # API Gateway otherwise fills with one statement per log group:
-        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
-        "access_logs": f"/aws/vendedlogs/apigateway/{name_prefix}-feedback",
-        "stream_logs": f"/aws/kinesisfirehose/{stream}",
+        "api": (naming.HTTP_API, naming.feedback_api_name(name_prefix)),
+        "function": (naming.LAMBDA_FUNCTION, naming.feedback_function_name(name_prefix)),
+        "stream": (naming.FIREHOSE_STREAM, naming.feedback_stream_name(name_prefix)),
+        "lambda_role": (naming.IAM_ROLE, lambda_role),
+        "lambda_policy": (naming.IAM_ROLE_POLICY, naming.role_policy_name(lambda_role)),
+        "firehose_role": (naming.IAM_ROLE, firehose_role),
+        "firehose_policy": (naming.IAM_ROLE_POLICY, naming.role_policy_name(firehose_role)),
+        "function_logs": (naming.LOG_GROUP, naming.feedback_function_log_group(name_prefix)),
+        "access_logs": (naming.LOG_GROUP, naming.feedback_access_log_group(name_prefix)),
+        "stream_logs": (naming.LOG_GROUP, naming.feedback_stream_log_group(name_prefix)),
+        "stream_log_stream": (naming.LOG_STREAM, STREAM_LOG_STREAM),
     }
+
+
+def feedback_names(name_prefix: str, region: str) -> dict[str, str]:
+    """Physical names of the FeedbackApi's resources; stable, so that callers and alarms can name them."""
+    return {role: name for role, (_, name) in feedback_named(name_prefix, region).items()}
 
 
 def validate_args(args: FeedbackApiArgs) -> list[str]:
     """Every problem with `args`, so that a caller sees them all before anything is created."""
     problems: list[str] = []
-    if not _PREFIX_PATTERN.fullmatch(args.name_prefix):
-        problems.append(f"name_prefix {args.name_prefix!r} must be letters, digits and hyphens")
-    longest = f"{args.name_prefix}{_LONGEST_SUFFIX}"
-    if len(longest) > MAX_NAME:
-        problems.append(
-            f"name_prefix {args.name_prefix!r} is too long: {longest!r} has {len(longest)} characters, "
-            f"IAM role names at most {MAX_NAME}"
-        )
+    for rule, name in feedback_named(args.name_prefix, args.region).values():
+        problem = rule.problem(name)
+        if problem:
+            problems.append(f"name_prefix {args.name_prefix!r}: {rule.kind} name {name!r} {problem}")
     if not args.endpoints:
         problems.append("endpoints is empty: at least one endpoint must accept feedback")
     seen: set[str] = set()
@@ -154,7 +151,7 @@ class FeedbackApi(pulumi.ComponentResource):
         super().__init__("mlstack:feedback:FeedbackApi", name, None, opts)
         child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
-        names = feedback_names(args.name_prefix)
+        names = feedback_names(args.name_prefix, args.region)
         account_id = pulumi.Output.from_input(args.account_id)
         partition = pulumi.Output.from_input(args.partition)
         # ARNs derived from names rather than read back from resources, so that every policy is
@@ -185,10 +182,13 @@ class FeedbackApi(pulumi.ComponentResource):
             description=f"Firehose {names['stream']}: writes feedback/ in the artifact bucket",
             assume_role_policy=account_id.apply(_firehose_trust_policy),
             tags=tags,
-            opts=child,
+            # Roles are replaced only under a new name (name and path are their only ForceNew inputs),
+            # and the stream and function take a new role in place: create the new role first.
+            opts=replacement_options(child),
         )
         firehose_policy = aws.iam.RolePolicy(
             f"{name}-firehose-policy",
+            name=names["firehose_policy"],
             role=firehose_role.id,
             policy=pulumi.Output.all(bucket_arn, account_id, partition).apply(
                 lambda values: _firehose_policy(
@@ -200,7 +200,8 @@ class FeedbackApi(pulumi.ComponentResource):
                     log_group=names["stream_logs"],
                 )
             ),
-            opts=child,
+            # Replaced only on a new role or name, so the old policy can stay until the new one exists.
+            opts=replacement_options(child),
         )
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-stream",
@@ -232,10 +233,11 @@ class FeedbackApi(pulumi.ComponentResource):
             description=f"Lambda {names['function']}: puts records on {names['stream']}, writes its logs",
             assume_role_policy=json.dumps(_LAMBDA_TRUST_POLICY, sort_keys=True),
             tags=tags,
-            opts=child,
+            opts=replacement_options(child),
         )
         lambda_policy = aws.iam.RolePolicy(
             f"{name}-lambda-policy",
+            name=names["lambda_policy"],
             role=lambda_role.id,
             policy=pulumi.Output.all(stream_arn, account_id, partition).apply(
                 lambda values: _lambda_policy(
@@ -246,7 +248,7 @@ class FeedbackApi(pulumi.ComponentResource):
                     log_group=names["function_logs"],
                 )
             ),
-            opts=child,
+            opts=replacement_options(child),
         )
         environment: aws.lambda_.FunctionEnvironmentArgsDict = {
             "variables": {

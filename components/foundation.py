@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import artifact_bucket_name, execution_role_name, platform_prefix
+from components.naming import (
+    artifact_bucket_name,
+    execution_role_name,
+    key_alias_name,
+    platform_prefix,
+    role_policy_name,
+)
+from components.options import replacement_options
 from components.policy_documents import (
     model_read_statements,
     network_interface_statements,
@@ -89,13 +96,13 @@ class Foundation(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        key_alias = f"alias/mlstack/{prefix}"
+        key_alias = key_alias_name(prefix)
         aws.kms.Alias(f"{name}-key-alias", name=key_alias, target_key_id=key.key_id, opts=child)
 
         # Bucket names are global: account and region make ours unique without a random suffix,
         # so the plan shows the real name and re-creating the stack finds the same bucket.
         bucket_name = pulumi.Output.from_input(args.account_id).apply(
-            lambda account_id: artifact_bucket_name(args.blueprint, args.environment, account_id, args.region)
+            lambda account_id: artifact_bucket_name(prefix, account_id, args.region)
         )
         # Derived from the name rather than read back from the bucket, so that policies are fully
         # known at preview time and policy checks can read them before anything exists.
@@ -156,7 +163,7 @@ class Foundation(pulumi.ComponentResource):
             opts=child,
         )
 
-        role_name = execution_role_name(args.blueprint, args.environment)
+        role_name = execution_role_name(prefix, args.region)
         role = aws.iam.Role(
             f"{name}-execution-role",
             name=role_name,
@@ -164,7 +171,9 @@ class Foundation(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             max_session_duration=3600,
             tags=tags,
-            opts=child,
+            # Only the name (and path) of a role are ForceNew, so a replacement always has a new name
+            # and can be created before the old role is deleted, once nothing uses it any more.
+            opts=replacement_options(child),
         )
         policy = pulumi.Output.all(bucket_arn=bucket_arn, account_id=args.account_id, partition=args.partition).apply(
             lambda values: _execution_policy(
@@ -175,7 +184,15 @@ class Foundation(pulumi.ComponentResource):
                 args=args,
             )
         )
-        aws.iam.RolePolicy(f"{name}-execution-policy", role=role.id, policy=policy, opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            name=role_policy_name(role_name),
+            role=role.id,
+            policy=policy,
+            # Only the role and the name are ForceNew: a replacement sits on a new role or has a new
+            # name, so the role keeps its permissions until the new policy is in place.
+            opts=replacement_options(child),
+        )
 
         self.key_arn = key.arn
         self.key_id = key.key_id

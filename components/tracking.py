@@ -10,7 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.options import child_options
+from components.naming import role_policy_name
+from components.options import child_options, replacement_options
 from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 from components.registry import model_package_arns
 
@@ -56,15 +57,20 @@ class ExperimentTracking(pulumi.ComponentResource):
             description="SageMaker MLflow tracking server: its artifact prefix and the model registry",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(sagemaker_trust_policy),
             tags=tags,
-            opts=child,
+            # A role is replaced only under a new name (name and path are its only ForceNew inputs),
+            # so the new one can exist first. The server's role_arn is ForceNew as well: a new role
+            # replaces the server, under the same name, so delete first (mlflow_tracking_server.go).
+            opts=replacement_options(child),
         )
         policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
+            name=role_policy_name(args.role_name),
             role=role.id,
             policy=pulumi.Output.all(args.bucket_name, args.account_id, args.partition).apply(
                 lambda values: _role_policy(bucket=values[0], account_id=values[1], partition=values[2], args=args)
             ),
-            opts=child,
+            # Replaced only on a new role or name, so the old policy can stay until the new one exists.
+            opts=replacement_options(child),
         )
         server = aws.sagemaker.MlflowTrackingServer(
             f"{name}-server",

@@ -35,11 +35,18 @@ from components.feedback import FeedbackApi, FeedbackApiArgs
 from components.foundation import Foundation, FoundationArgs
 from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from components.naming import (
+    dashboard_name,
     data_capture_prefix,
     endpoint_resource_name,
     execution_role_name,
-    platform_name,
+    feature_group_name,
+    feature_store_role_name,
+    model_package_group_name,
+    monitoring_schedule_name,
+    on_call_topic_name,
     platform_prefix,
+    tracking_role_name,
+    tracking_server_name,
 )
 from components.registry import ModelRegistry, ModelRegistryArgs
 from components.tracking import ExperimentTracking, ExperimentTrackingArgs
@@ -114,7 +121,7 @@ def _endpoint_args(
 ) -> ModelEndpointArgs:
     blueprint = resolved.blueprint
     network = resolved.environment.network
-    name = endpoint_resource_name(blueprint.blueprint, resolved.environment_name, endpoint.name)
+    name = endpoint_resource_name(platform_prefix(blueprint.blueprint, resolved.environment_name), endpoint.name)
     routing = _ROUTING[endpoint.routing.strategy] if endpoint.routing else None
     scaling = endpoint.autoscaling
     return ModelEndpointArgs(
@@ -210,7 +217,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     network = environment.network
 
     group_names = {
-        group: platform_name(blueprint.blueprint, resolved.environment_name, group)
+        group: model_package_group_name(prefix, group)
         for group in (blueprint.registry.model_groups if blueprint.registry else [])
     }
     containers = {e.name: _containers(e, blueprint.region, group_names) for e in blueprint.endpoints}
@@ -267,7 +274,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         OnCall(
             f"{prefix}-on-call",
             OnCallArgs(
-                topic_name=f"{prefix}-on-call",
+                topic_name=on_call_topic_name(prefix),
                 email=on_call.email,
                 key_alias=foundation.key_alias,
                 tags=tags,
@@ -292,7 +299,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
                 partition=partition.partition,
                 region=blueprint.region,
                 reader_role_names=[
-                    execution_role_name(blueprint.blueprint, other)
+                    execution_role_name(platform_prefix(blueprint.blueprint, other), blueprint.region)
                     for other in blueprint.environments
                     if other != resolved.environment_name
                 ],
@@ -307,7 +314,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
                 groups=[
                     FeatureGroupArgs(
                         key=group.name,
-                        group_name=platform_name(blueprint.blueprint, resolved.environment_name, group.name),
+                        group_name=feature_group_name(prefix, group.name),
                         record_id=group.record_id,
                         event_time=group.event_time,
                         features=group.features,
@@ -320,7 +327,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
                 bucket_name=foundation.bucket_name,
                 kms_key_arn=foundation.key_arn,
                 key_alias=foundation.key_alias,
-                role_name=f"{prefix}-feature-store",
+                role_name=feature_store_role_name(prefix, blueprint.region),
                 account_id=identity.account_id,
                 partition=partition.partition,
                 region=blueprint.region,
@@ -332,11 +339,11 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         tracking = ExperimentTracking(
             f"{prefix}-tracking",
             ExperimentTrackingArgs(
-                server_name=platform_name(blueprint.blueprint, resolved.environment_name, "mlflow"),
+                server_name=tracking_server_name(prefix),
                 size=blueprint.experiment_tracking.size,
                 bucket_name=foundation.bucket_name,
                 key_alias=foundation.key_alias,
-                role_name=f"{prefix}-mlflow",
+                role_name=tracking_role_name(prefix, blueprint.region),
                 model_group_names=sorted(group_names.values()),
                 account_id=identity.account_id,
                 partition=partition.partition,
@@ -358,13 +365,13 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
     schedules: dict[str, str] = {}
     for monitor in monitors:
-        monitor_name = platform_name(blueprint.blueprint, resolved.environment_name, monitor.name)
+        monitor_name = monitoring_schedule_name(prefix, monitor.name)
         DriftMonitor(
             f"{prefix}-{monitor.name}",
             DriftMonitorArgs(
                 monitor_name=monitor_name,
                 kind=monitor.kind,
-                endpoint_name=endpoint_resource_name(blueprint.blueprint, resolved.environment_name, monitor.endpoint),
+                endpoint_name=endpoint_resource_name(prefix, monitor.endpoint),
                 baseline_uri=monitor.baseline,
                 schedule_expression=SCHEDULE_ALIASES.get(monitor.schedule, monitor.schedule),
                 image_uri=images.model_monitor_image(blueprint.region),
@@ -392,11 +399,11 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         by_endpoint = endpoint_monitors(schedules)
         create_dashboard(
             f"{prefix}-dashboard",
-            dashboard_name=prefix,
+            dashboard_name=dashboard_name(prefix),
             region=blueprint.region,
             endpoints=[
                 DashboardEndpoint(
-                    endpoint_name=endpoint_resource_name(blueprint.blueprint, resolved.environment_name, e.name),
+                    endpoint_name=endpoint_resource_name(prefix, e.name),
                     variants=[v.name for v in e.variants] or serverless_models(e)[:1],
                     gpu=any(instances.lookup(v.instance_type).has_gpu for v in e.variants),
                     monitors=by_endpoint.get(e.name, []),

@@ -123,7 +123,10 @@ def test_no_vpc_permissions_without_a_network(plans: dict[str, Plan]) -> None:
 def test_models_are_isolated_and_in_the_vpc_in_prod(plans: dict[str, Plan]) -> None:
     champion = plans["prod"].get(MODEL, "recsys-prod-ranker-model-champion")
     assert champion.inputs["enableNetworkIsolation"] is True
-    assert champion.inputs["executionRoleArn"] == f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/recsys-prod-sagemaker-execution"
+    assert (
+        champion.inputs["executionRoleArn"]
+        == f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/recsys-prod-euw1-sagemaker-execution"
+    )
     assert champion.inputs["vpcConfig"] == {
         "securityGroupIds": ["sg-0a1b2c3d4e5f60003"],
         "subnets": ["subnet-0a1b2c3d4e5f60001"],

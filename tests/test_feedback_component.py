@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, feedback_names, validate_args
+from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, feedback_named, validate_args
 from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
 
 NAME = "recsys-prod-feedback"
@@ -237,7 +237,7 @@ def test_log_groups_have_retention(plan: Plan) -> None:
 
 def test_lambda_role_may_only_put_records_on_its_stream_and_write_its_logs(plan: Plan) -> None:
     role = plan.get(ROLE, f"{NAME}-lambda-role").inputs
-    assert role["name"] == "recsys-prod-feedback-lambda"
+    assert role["name"] == "recsys-prod-euw1-feedback-lambda"
     assert json.loads(role["assumeRolePolicy"])["Statement"] == [
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
     ]
@@ -301,7 +301,7 @@ def test_stream_partitions_by_endpoint_under_feedback(plan: Plan) -> None:
 
 def test_firehose_role_writes_only_feedback_prefixes(plan: Plan) -> None:
     role = plan.get(ROLE, f"{NAME}-firehose-role").inputs
-    assert role["name"] == "recsys-prod-feedback-firehose"
+    assert role["name"] == "recsys-prod-euw1-feedback-firehose"
     [trust] = json.loads(role["assumeRolePolicy"])["Statement"]
     assert trust["Principal"] == {"Service": "firehose.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": FAKE_ACCOUNT_ID}}
@@ -371,13 +371,14 @@ def test_settings_reach_the_resources() -> None:
 
 
 def test_names_fit_aws_limits_for_the_longest_prefix() -> None:
-    longest = "p" * 46
+    # The firehose role, <prefix>-euw1-feedback-firehose, is the longest name that has a limit to meet.
+    longest = "p" * 41
     assert validate_args(args(name_prefix=longest)) == []
-    assert all(len(name) <= 64 for key, name in feedback_names(longest).items() if not key.endswith("logs"))
+    assert all(rule.problem(name) is None for rule, name in feedback_named(longest, "eu-west-1").values())
     [problem] = validate_args(args(name_prefix=longest + "x"))
     assert problem == (
-        f"name_prefix '{longest}x' is too long: '{longest}x-feedback-firehose' has 65 characters, "
-        "IAM role names at most 64"
+        f"name_prefix '{longest}x': IAM role name '{longest}x-euw1-feedback-firehose' has 65 characters; "
+        "IAM role names have at most 64 (botocore iam roleNameType)"
     )
 
 

@@ -1,7 +1,19 @@
-"""Physical names: content-versioned names stay distinct when they are cut to fit."""
+"""Physical names: versioned names stay distinct when cut to fit; IAM role names carry the region."""
 
 from __future__ import annotations
 
+from components.naming import (
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    execution_role_name,
+    feature_store_role_name,
+    feedback_firehose_role_name,
+    feedback_lambda_role_name,
+    platform_prefix,
+    region_code,
+    role_policy_name,
+    tracking_role_name,
+)
 from stack.plan import plan_file
 from tests.conftest import WriteBlueprint
 
@@ -51,3 +63,51 @@ def test_truncated_names_of_twin_endpoints_differ(write_blueprint: WriteBlueprin
         for side in ("a", "b")
     ]
     assert all(name.startswith(cut) for name in configs) and configs[0] != configs[1], configs
+
+
+def _known_regions() -> list[str]:
+    import botocore.loaders
+
+    partitions = botocore.loaders.Loader().load_data("partitions")["partitions"]
+    # `aws-global` and friends are endpoints, not regions.
+    return sorted(r for p in partitions for r in p["regions"] if r[-1].isdigit())
+
+
+def test_region_codes_are_short_and_distinct_for_every_region_botocore_knows() -> None:
+    regions = _known_regions()
+    codes = {region: region_code(region) for region in regions}
+    assert len(regions) > 40
+    assert len(set(codes.values())) == len(regions)
+    assert max(len(code) for code in codes.values()) <= 8
+    assert [codes[r] for r in ("eu-west-1", "ap-southeast-2", "us-east-1", "us-gov-west-1")] == [
+        "euw1",
+        "apse2",
+        "use1",
+        "usgw1",
+    ]
+
+
+def test_role_names_fit_for_the_longest_prefix_in_every_region() -> None:
+    prefix = platform_prefix("b" * 20, "e" * 12)
+    for region in _known_regions():
+        for role in (
+            execution_role_name(prefix, region),
+            feature_store_role_name(prefix, region),
+            tracking_role_name(prefix, region),
+            feedback_lambda_role_name(prefix, region),
+            feedback_firehose_role_name(prefix, region),
+        ):
+            assert IAM_ROLE.problem(role) is None, role
+            assert IAM_ROLE_POLICY.problem(role_policy_name(role)) is None
+
+
+def test_one_blueprint_in_two_regions_of_an_account_gets_distinct_roles(write_blueprint: WriteBlueprint) -> None:
+    roles = []
+    for region in ("eu-west-1", "eu-west-2"):
+        _, plan = plan_file(write_blueprint(TWIN_ENDPOINTS.replace("region: eu-west-1", f"region: {region}")), "prod")
+        roles.append({r.inputs["name"] for r in plan.by_type("aws:iam/role:Role")})
+        for resource in plan.by_type("aws:iam/role:Role") + plan.by_type("aws:iam/rolePolicy:RolePolicy"):
+            # Only a new name replaces a role or role policy, so the new one is created first.
+            assert resource.options.get("deleteBeforeReplace") is False, resource.name
+    assert roles[0] == {"personalization-emea-prod-euw1-sagemaker-execution"}
+    assert not roles[0] & roles[1]

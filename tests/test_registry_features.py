@@ -206,8 +206,8 @@ def test_model_group_is_readable_by_the_other_environments(plans: dict[str, Plan
     [statement] = resource_policy["Statement"]
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{FAKE_ACCOUNT_ID}:root"}
     assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"] == [
-        f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/churn-dev-sagemaker-execution",
-        f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/churn-staging-sagemaker-execution",
+        f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/churn-dev-use1-sagemaker-execution",
+        f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/churn-staging-use1-sagemaker-execution",
     ]
     assert statement["Action"] == [
         "sagemaker:DescribeModelPackage",

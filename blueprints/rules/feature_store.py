@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from blueprints.rules.common import Finding, Path, duplicates, longest_environment, suggest
 from blueprints.schema import Blueprint
-from components.naming import platform_name
+from components.naming import feature_group_name, platform_prefix
 
 # CreateFeatureGroup: "FeatureNames cannot be any of the following: is_deleted, write_time,
 # api_invocation_time" (the offline store adds those columns itself).
@@ -25,7 +25,7 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
     yield from duplicates([g.name for g in groups], ("feature_store", "groups"), "feature group")
     for index, group in enumerate(groups):
         path: Path = ("feature_store", "groups", index)
-        name = platform_name(blueprint.blueprint, longest_environment(blueprint), group.name)
+        name = feature_group_name(platform_prefix(blueprint.blueprint, longest_environment(blueprint)), group.name)
         if len(name) > MAX_FEATURE_GROUP_NAME:
             yield (
                 (*path, "name"),

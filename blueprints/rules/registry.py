@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from blueprints.rules.common import Finding, longest_environment, suggest
 from blueprints.schema import Blueprint
-from components.naming import MAX_SAGEMAKER_NAME, platform_name
+from components.naming import MAX_SAGEMAKER_NAME, model_package_group_name, platform_prefix
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -16,7 +16,7 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
     for index, group in enumerate(groups):
         if counts[group] > 1 and groups.index(group) != index:
             yield (("registry", "model_groups", index), f"duplicate model group {group!r}")
-        name = platform_name(blueprint.blueprint, longest_environment(blueprint), group)
+        name = model_package_group_name(platform_prefix(blueprint.blueprint, longest_environment(blueprint)), group)
         if len(name) > MAX_SAGEMAKER_NAME:
             yield (
                 ("registry", "model_groups", index),
