@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.endpoint_alarms import SAGEMAKER_NAMESPACE
-from components.monitoring import outcome_rule_name
+from components.naming import outcome_rule_name
 
 GRID_WIDTH = 24  # CloudWatch dashboards are 24 units wide
 WIDGET_WIDTH = 8

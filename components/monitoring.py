@@ -9,15 +9,21 @@ counts them in `AWS/Events MatchedEvents`, and the alarms watch that count.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from components.options import child_options
+from components.naming import (
+    MONITOR_OUTCOMES,
+    monitoring_job_definition_name,
+    outcome_alarm_name,
+    outcome_rule_name,
+)
+from components.options import child_options, replacement_options
 
 # Paths inside the Model Monitor container (the analyzer reads and writes these).
 CAPTURE_INPUT_PATH = "/opt/ml/processing/input/endpoint"
@@ -79,7 +85,7 @@ class DriftMonitorArgs:
     """Inputs of a DriftMonitor."""
 
     monitor_name: str
-    """Physical name of the job definition and the schedule."""
+    """Physical name of the schedule; the job definition, rules and alarms start with it."""
     kind: Literal["data-quality", "model-quality"]
     endpoint_name: str
     baseline_uri: str
@@ -91,6 +97,9 @@ class DriftMonitorArgs:
     output_uri: pulumi.Input[str]
     role_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
+    key_alias: str
+    """Alias of `kms_key_arn`. The key's ARN is unknown until the key exists, so the alias, which
+    names the platform's one key, stands in for it in the job definition's versioned name."""
     tags: Mapping[str, str]
     ground_truth_uri: str | None = None
     problem_type: str | None = None
@@ -122,18 +131,21 @@ class DriftMonitor(pulumi.ComponentResource):
         schedule = aws.sagemaker.MonitoringSchedule(
             f"{name}-schedule",
             name=args.monitor_name,
+            # Not ForceNew (monitoring_schedule.go): a new job definition, schedule or type updates
+            # the schedule in place, which then runs the new definition.
             monitoring_schedule_config={
                 "monitoring_job_definition_name": definition_name,
                 "monitoring_type": monitoring_type,
                 "schedule_config": {"schedule_expression": args.schedule_expression},
             },
             tags=tags,
-            opts=child,
+            # Only the name is ForceNew, so a replacement has a new name (a renamed monitor).
+            opts=replacement_options(child),
         )
         self.schedule_name = args.monitor_name
         self.alarm_names = [
             _outcome_alarm(name, args=args, schedule=schedule, outcome=outcome, tags=tags, opts=child)
-            for outcome in ("violations", "failed")
+            for outcome in MONITOR_OUTCOMES
         ]
         self.register_outputs({"schedule_name": self.schedule_name, "alarm_names": self.alarm_names})
 
@@ -144,9 +156,50 @@ def _vpc(args: DriftMonitorArgs) -> dict[str, list[str]] | None:
     return {"subnets": list(args.vpc.subnet_ids), "security_group_ids": list(args.vpc.security_group_ids)}
 
 
+# Job definitions cannot be changed, only replaced, and both providers replace them on any change:
+# - DataQualityJobDefinition (pulumi-aws): every argument is ForceNew except tags, updated in place,
+#   and role_arn, which Update ignores ("Tags only"), so a new role would never reach SageMaker:
+#   https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/sagemaker/data_quality_job_definition.go
+# - ModelQualityJobDefinition (aws-native): every property is createOnly, Tags included:
+#   https://github.com/pulumi/pulumi-aws-native/blob/master/aws-cloudformation-schema/aws-sagemaker-modelqualityjobdefinition.json
+# Under a fixed name a replacement deletes the definition the schedule runs and creates it again. So
+# the name carries a digest of every input (monitoring_job_definition_name): a change creates the
+# new definition beside the old one, the schedule moves to it, and the old one is deleted last.
+def _definition_name(args: DriftMonitorArgs, inputs: Callable[[str, str], Mapping[str, object]]) -> pulumi.Output[str]:
+    """The versioned name of the definition built by `inputs(role_arn, output_uri)`, the key by its alias."""
+    return pulumi.Output.all(args.role_arn, args.output_uri).apply(
+        lambda known: monitoring_job_definition_name(args.monitor_name, inputs(str(known[0]), str(known[1])))
+    )
+
+
 def _data_quality(
     name: str, args: DriftMonitorArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
 ) -> pulumi.Output[str]:
+    definition = aws.sagemaker.DataQualityJobDefinition(
+        f"{name}-job",
+        name=_definition_name(
+            args,
+            lambda role_arn, output_uri: _data_quality_inputs(
+                args, tags, role_arn=role_arn, output_uri=output_uri, kms_key=args.key_alias
+            ),
+        ),
+        **_data_quality_inputs(
+            args, tags, role_arn=args.role_arn, output_uri=args.output_uri, kms_key=args.kms_key_arn
+        ),
+        opts=replacement_options(opts),
+    )
+    return definition.name
+
+
+def _data_quality_inputs(
+    args: DriftMonitorArgs,
+    tags: Mapping[str, str],
+    *,
+    role_arn: pulumi.Input[str],
+    output_uri: pulumi.Input[str],
+    kms_key: pulumi.Input[str],
+) -> dict[str, Any]:
+    """Every argument of the DataQualityJobDefinition but its name."""
     baseline = args.baseline_uri.rstrip("/")
     network: aws.sagemaker.DataQualityJobDefinitionNetworkConfigArgsDict = {
         "enable_inter_container_traffic_encryption": True,
@@ -155,48 +208,69 @@ def _data_quality(
     vpc = _vpc(args)
     if vpc:
         network["vpc_config"] = {"subnets": vpc["subnets"], "security_group_ids": vpc["security_group_ids"]}
-    definition = aws.sagemaker.DataQualityJobDefinition(
-        f"{name}-job",
-        name=args.monitor_name,
-        data_quality_app_specification={
+    return {
+        "data_quality_app_specification": {
             "image_uri": args.image_uri,
             # Per-feature drift metrics in /aws/sagemaker/Endpoints/data-metrics, for the dashboard.
             "environment": {"publish_cloudwatch_metrics": "Enabled"},
         },
-        data_quality_baseline_config={
+        "data_quality_baseline_config": {
             "constraints_resource": {"s3_uri": f"{baseline}/constraints.json"},
             "statistics_resource": {"s3_uri": f"{baseline}/statistics.json"},
         },
-        data_quality_job_input={
+        "data_quality_job_input": {
             "endpoint_input": {"endpoint_name": args.endpoint_name, "local_path": CAPTURE_INPUT_PATH}
         },
-        data_quality_job_output_config={
-            "kms_key_id": args.kms_key_arn,
+        "data_quality_job_output_config": {
+            "kms_key_id": kms_key,
             "monitoring_outputs": {
-                "s3_output": {"s3_uri": args.output_uri, "local_path": OUTPUT_PATH, "s3_upload_mode": "EndOfJob"}
+                "s3_output": {"s3_uri": output_uri, "local_path": OUTPUT_PATH, "s3_upload_mode": "EndOfJob"}
             },
         },
-        job_resources={
+        "job_resources": {
             "cluster_config": {
                 "instance_count": 1,
                 "instance_type": args.instance_type,
                 "volume_size_in_gb": VOLUME_SIZE_GB,
-                "volume_kms_key_id": args.kms_key_arn,
+                "volume_kms_key_id": kms_key,
             }
         },
-        network_config=network,
-        role_arn=args.role_arn,
-        stopping_condition={"max_runtime_in_seconds": MAX_RUNTIME_SECONDS},
-        tags=dict(tags),
-        opts=opts,
-    )
-    return definition.name.apply(lambda value: str(value or args.monitor_name))
+        "network_config": network,
+        "role_arn": role_arn,
+        "stopping_condition": {"max_runtime_in_seconds": MAX_RUNTIME_SECONDS},
+        "tags": dict(tags),
+    }
 
 
 def _model_quality(
     name: str, args: DriftMonitorArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
 ) -> pulumi.Output[str]:
     # pulumi-aws has no ModelQualityJobDefinition; the AWS Cloud Control provider does.
+    definition = aws_native.sagemaker.ModelQualityJobDefinition(
+        f"{name}-job",
+        job_definition_name=_definition_name(
+            args,
+            lambda role_arn, output_uri: _model_quality_inputs(
+                args, tags, role_arn=role_arn, output_uri=output_uri, kms_key=args.key_alias
+            ),
+        ),
+        **_model_quality_inputs(
+            args, tags, role_arn=args.role_arn, output_uri=args.output_uri, kms_key=args.kms_key_arn
+        ),
+        opts=replacement_options(opts),
+    )
+    return definition.job_definition_name.apply(str)
+
+
+def _model_quality_inputs(
+    args: DriftMonitorArgs,
+    tags: Mapping[str, str],
+    *,
+    role_arn: pulumi.Input[str],
+    output_uri: pulumi.Input[str],
+    kms_key: pulumi.Input[str],
+) -> dict[str, Any]:
+    """Every property of the ModelQualityJobDefinition but its name."""
     assert args.ground_truth_uri is not None and args.problem_type is not None
     endpoint_input: aws_native.sagemaker.ModelQualityJobDefinitionEndpointInputArgsDict = {
         "endpoint_name": args.endpoint_name,
@@ -215,55 +289,51 @@ def _model_quality(
     vpc = _vpc(args)
     if vpc:
         network["vpc_config"] = {"subnets": vpc["subnets"], "security_group_ids": vpc["security_group_ids"]}
-    definition = aws_native.sagemaker.ModelQualityJobDefinition(
-        f"{name}-job",
-        job_definition_name=args.monitor_name,
-        endpoint_name=args.endpoint_name,
-        model_quality_app_specification={
+    return {
+        "endpoint_name": args.endpoint_name,
+        "model_quality_app_specification": {
             "image_uri": args.image_uri,
             "problem_type": aws_native.sagemaker.ModelQualityJobDefinitionProblemType(
                 _PROBLEM_TYPES[args.problem_type]
             ),
             "environment": {"publish_cloudwatch_metrics": "Enabled"},
         },
-        model_quality_baseline_config={
+        "model_quality_baseline_config": {
             "constraints_resource": {"s3_uri": f"{args.baseline_uri.rstrip('/')}/constraints.json"}
         },
-        model_quality_job_input={
+        "model_quality_job_input": {
             "endpoint_input": endpoint_input,
             "ground_truth_s3_input": {"s3_uri": args.ground_truth_uri},
         },
-        model_quality_job_output_config={
-            "kms_key_id": args.kms_key_arn,
+        "model_quality_job_output_config": {
+            "kms_key_id": kms_key,
             "monitoring_outputs": [
                 {
                     "s3_output": {
-                        "s3_uri": args.output_uri,
+                        "s3_uri": output_uri,
                         "local_path": OUTPUT_PATH,
                         "s3_upload_mode": aws_native.sagemaker.ModelQualityJobDefinitionS3OutputS3UploadMode.END_OF_JOB,
                     }
                 }
             ],
         },
-        job_resources={
+        "job_resources": {
             "cluster_config": {
                 "instance_count": 1,
                 "instance_type": args.instance_type,
                 "volume_size_in_gb": VOLUME_SIZE_GB,
-                "volume_kms_key_id": args.kms_key_arn,
+                "volume_kms_key_id": kms_key,
             }
         },
-        network_config=network,
-        role_arn=args.role_arn,
-        stopping_condition={
+        "network_config": network,
+        "role_arn": role_arn,
+        "stopping_condition": {
             "max_runtime_in_seconds": MAX_HOURLY_MODEL_QUALITY_RUNTIME_SECONDS
             if args.schedule_expression == HOURLY
             else MAX_RUNTIME_SECONDS
         },
-        tags=[{"key": key, "value": value} for key, value in sorted(tags.items())],
-        opts=opts,
-    )
-    return definition.job_definition_name.apply(lambda value: str(value or args.monitor_name))
+        "tags": [{"key": key, "value": value} for key, value in sorted(tags.items())],
+    }
 
 
 _OUTCOMES = {
@@ -283,20 +353,18 @@ _OUTCOME_ADVICE = {
 }
 
 
-def outcome_rule_name(monitor_name: str, outcome: str) -> str:
-    return f"{monitor_name}-{outcome}"
-
-
 def _outcome_alarm(
     name: str,
     *,
     args: DriftMonitorArgs,
     schedule: aws.sagemaker.MonitoringSchedule,
-    outcome: Literal["violations", "failed"],
+    outcome: str,
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
 ) -> str:
     rule_name = outcome_rule_name(args.monitor_name, outcome)
+    # Rules and alarms are replaced only under a new name (a renamed monitor): their names and the
+    # rule's event bus are their only ForceNew arguments (events/rule.go, cloudwatch/metric_alarm.go).
     aws.cloudwatch.EventRule(
         f"{name}-{outcome}-rule",
         name=rule_name,
@@ -312,9 +380,9 @@ def _outcome_alarm(
             )
         ),
         tags=dict(tags),
-        opts=opts,
+        opts=replacement_options(opts),
     )
-    alarm_name = f"{args.monitor_name}-{outcome}"
+    alarm_name = outcome_alarm_name(args.monitor_name, outcome)
     actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
     aws.cloudwatch.MetricAlarm(
         f"{name}-{outcome}-alarm",
@@ -336,6 +404,6 @@ def _outcome_alarm(
         alarm_actions=actions,
         ok_actions=actions,
         tags=dict(tags),
-        opts=opts,
+        opts=replacement_options(opts),
     )
     return alarm_name

@@ -379,6 +379,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
                 output_uri=pulumi.Output.concat("s3://", foundation.bucket_name, f"/monitoring/{monitor.name}"),
                 role_arn=foundation.execution_role_arn,
                 kms_key_arn=foundation.key_arn,
+                key_alias=foundation.key_alias,
                 tags=tags,
                 ground_truth_uri=monitor.ground_truth,
                 problem_type=monitor.problem_type,

@@ -143,7 +143,10 @@ def test_schedule_expressions(plans: dict[str, Plan]) -> None:
     prod = plans["prod"].get(SCHEDULE, "recsys-prod-ranker-data-schedule").inputs["monitoringScheduleConfig"]
     assert prod["scheduleConfig"] == {"scheduleExpression": "cron(0 * ? * * *)"}
     assert prod["monitoringType"] == "DataQuality"
-    assert prod["monitoringJobDefinitionName"] == "recsys-prod-ranker-data"
+    job = plans["prod"].get(
+        "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", "recsys-prod-ranker-data-job"
+    )
+    assert prod["monitoringJobDefinitionName"] == job.inputs["name"]
     # dev overrides the ranker monitor to daily.
     dev = plans["dev"].get(SCHEDULE, "recsys-dev-ranker-data-schedule").inputs["monitoringScheduleConfig"]
     assert dev["scheduleConfig"] == {"scheduleExpression": "cron(0 0 ? * * *)"}
