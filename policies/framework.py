@@ -90,8 +90,32 @@ class Violation:
     unknown: str | None = None
 
 
+class UpdateStepView(Protocol):
+    """One step of an update plan (`stack.plan.lifecycle.UpdateStep`)."""
+
+    op: str
+    urn: str
+    type: str
+    old_inputs: Mapping[str, Any] | None
+    new_inputs: Mapping[str, Any] | None
+    replace_reasons: tuple[str, ...]
+    delete_before_replace: bool
+    dependents: tuple[str, ...]
+
+    @property
+    def name(self) -> str: ...
+
+
+class UpdateView(Protocol):
+    """What update rules read: the steps a `pulumi up` over the deployed stack would take."""
+
+    @property
+    def steps(self) -> Sequence[Any]: ...
+
+
 ResourceCheck = Callable[[ResourceView, PolicySettings], Iterable[Violation | str]]
 StackCheck = Callable[[StackView, PolicySettings], Iterable[Violation]]
+UpdateCheck = Callable[[UpdateView, PolicySettings], Iterable[Violation]]
 
 
 @dataclass(frozen=True)
@@ -120,8 +144,10 @@ class Rule:
     description: str
     severity: SeverityName
     remediation: str
-    check: ResourceCheck | StackCheck
-    kind: Literal["resource", "stack"]
+    check: ResourceCheck | StackCheck | UpdateCheck
+    # "update" rules judge what a `pulumi up` would do to a deployed stack: they need an update plan
+    # (`mlstack check --base`), which CrossGuard's analyzer does not hand to policies.
+    kind: Literal["resource", "stack", "update"]
     # Resource rules only: the types checked; empty means every resource.
     resource_types: tuple[str, ...] = ()
     checkov: tuple[str, ...] = ()
@@ -164,6 +190,8 @@ class Rule:
         """The CrossGuard policy object, running the same check."""
         if self.kind == "resource":
             return MlstackResourcePolicy(self, settings)
+        if self.kind == "update":
+            raise ValueError(f"{self.name} judges update plans, which CrossGuard policies never see")
         return MlstackStackPolicy(self, settings)
 
     @property

@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from policies.framework import Outcome, Rule, checking_props
+from policies.framework import Outcome, Rule, UpdateView, checking_props
 from policies.rules import ALL_RULES
 from policies.settings import Level, PolicySettings, Suppression
 
@@ -71,6 +71,12 @@ def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
+def _type_of(urn: str) -> str:
+    """`urn:pulumi:stack::project::parent$type::name` -> `type` (a resource no longer planned)."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
 def _resources(
     rows: Iterable[tuple[str, str, str, Mapping[str, Any], str | None, Sequence[str]]],
 ) -> list[PolicyResource]:
@@ -115,9 +121,15 @@ def _level(rule: Rule, outcome: Outcome, settings: PolicySettings, configured: L
 
 
 def evaluate(
-    resources: Sequence[PolicyResource], settings: PolicySettings, rules: Sequence[Rule] = ALL_RULES
+    resources: Sequence[PolicyResource],
+    settings: PolicySettings,
+    rules: Sequence[Rule] = ALL_RULES,
+    update: UpdateView | None = None,
 ) -> Report:
-    """Evaluate every enabled rule; apply levels and suppressions."""
+    """Evaluate every enabled rule; apply levels and suppressions.
+
+    Update rules run only with `update`, the steps a `pulumi up` over the deployed stack would take.
+    """
     by_urn = {r.urn: r for r in resources}
     findings: list[Finding] = []
     checked: list[tuple[str, str]] = []
@@ -136,7 +148,7 @@ def evaluate(
                     kind=outcome.kind,
                     urn=urn,
                     name=name,
-                    type=resource.resource_type if resource is not None else "",
+                    type=resource.resource_type if resource is not None else _type_of(urn),
                     message=outcome.message,
                     suppressed=suppression is not None,
                     suppression_reason=suppression.reason if suppression else None,
@@ -146,6 +158,11 @@ def evaluate(
     for rule in rules:
         configured = settings.level_for(rule.name, rule.default_levels)
         if configured == "disabled":
+            continue
+        if rule.kind == "update":
+            if update is not None:
+                checked.append((rule.name, ""))
+                add(rule, configured, rule.evaluate(update, settings))
             continue
         policy: Any = rule.to_policy(settings)  # the very object the CrossGuard pack registers
         if rule.kind == "resource":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import cost, encryption, iam, monitoring, network, serving, tagging
+from policies import cost, encryption, iam, monitoring, network, serving, tagging, updates
 from policies.framework import Rule
 from policies.settings import PolicySettings
 
@@ -16,6 +16,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *iam.RULES,
     *tagging.RULES,
     *cost.RULES,
+    *updates.RULES,
 )
 
 
@@ -24,5 +25,9 @@ def rule_named(name: str) -> Rule:
 
 
 def build_policies(settings: PolicySettings) -> list[Policy]:
-    """The CrossGuard policy objects, one per rule (disabled ones left out)."""
-    return [r.to_policy(settings) for r in ALL_RULES if settings.level_for(r.name, r.default_levels) != "disabled"]
+    """The CrossGuard policy objects, one per rule (disabled ones, and update rules, left out)."""
+    return [
+        r.to_policy(settings)
+        for r in ALL_RULES
+        if r.kind != "update" and settings.level_for(r.name, r.default_levels) != "disabled"
+    ]

@@ -74,6 +74,23 @@ def _print_warnings(warnings: Iterable[Problem]) -> None:
         err.print(str(warning), markup=False)
 
 
+BaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        help="Show what `pulumi up` would do to the stack deployed from the blueprint at this git revision.",
+    ),
+]
+BasePlanOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--base-plan",
+        help="Show what `pulumi up` would do to the stack an earlier `mlstack plan --json` or `pulumi stack export` "
+        "shows.",
+    ),
+]
+
+
 @app.command()
 def plan(
     file: BlueprintFile,
@@ -83,15 +100,18 @@ def plan(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON plan to this file instead.")
     ] = None,
+    base: BaseOption = None,
+    base_plan: BasePlanOption = None,
 ) -> None:
-    """Plan a blueprint offline: every resource the Pulumi program would create."""
-    from stack.plan import plan_file
+    """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
+    from stack.plan import plan_file, update_against
     from stack.plan.render import plan_tree, preview_json
 
     resolved, planned = guarded(lambda: plan_file(file, env))
+    update = guarded(lambda: update_against(file, env, planned, revision=base, base_file=base_plan))
     _print_warnings(resolved.warnings)
     if as_json or output:
-        text = preview_json(planned)
+        text = preview_json(planned, update)
         if output:
             write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)
@@ -102,7 +122,7 @@ def plan(
     from stack.cost.prices import load_price_book
 
     report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
-    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report))
+    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update))
 
 
 @app.command()
@@ -120,12 +140,17 @@ def check(
     prices: Annotated[
         Path | None, typer.Option("--prices", help="Your price file (overrides ours) for the budget rule.")
     ] = None,
+    base: BaseOption = None,
+    base_plan: BasePlanOption = None,
 ) -> None:
-    """Run the policy pack offline: exit 1 on mandatory violations, 0 otherwise."""
+    """Run the policy pack offline: exit 1 on mandatory violations, 0 otherwise.
+
+    With --base or --base-plan, the update rules also judge what `pulumi up` would do to the deployed stack.
+    """
     from blueprints.load import load_for_environment
     from policies.report import render, to_table
     from policies.settings import PolicySettings
-    from stack.plan import plan_resolved
+    from stack.plan import plan_resolved, update_against
     from stack.plan.check import check_plan, check_preview_json, policy_settings
 
     formats = ("table", "json", "sarif", "junit")
@@ -135,6 +160,9 @@ def check(
     if file is None and preview_json is None:
         err.print("give a blueprint file, --preview-json, or both", markup=False)
         raise typer.Exit(EXIT_INVALID)
+    if file is None and (base is not None or base_plan is not None):
+        err.print("--base and --base-plan need the blueprint file", markup=False)
+        raise typer.Exit(EXIT_INVALID)
 
     def run() -> Report:
         if file is None:
@@ -143,9 +171,10 @@ def check(
         resolved = load_for_environment(file, env)
         planned = plan_resolved(resolved)
         settings = policy_settings(resolved, cost_estimate(resolved, planned, prices))
+        update = update_against(file, env, planned, revision=base, base_file=base_plan)
         if preview_json is not None:
-            return check_preview_json(preview_json, settings)
-        return check_plan(planned, settings)
+            return check_preview_json(preview_json, settings, update)
+        return check_plan(planned, settings, update)
 
     report = guarded(run)
     if output_format == "table":

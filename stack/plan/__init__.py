@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint, load_for_environment
 from components.naming import platform_prefix
 from stack import program
 from stack.plan.engine import Plan, run_offline
+
+if TYPE_CHECKING:
+    from stack.plan.lifecycle import UpdatePlan
 
 PROJECT = "mlstack"
 
@@ -30,3 +35,21 @@ def plan_file(path: Path, environment: str) -> tuple[ResolvedBlueprint, Plan]:
     """Validate `path`, resolve it for `environment` and plan it offline."""
     resolved = load_for_environment(path, environment)
     return resolved, plan_resolved(resolved)
+
+
+def update_against(
+    path: Path, environment: str, planned: Plan, *, revision: str | None = None, base_file: Path | None = None
+) -> UpdatePlan | None:
+    """What `pulumi up` of `planned` would do to the stack deployed from the blueprint at git
+    `revision`, or to the one an earlier plan or `pulumi stack export` (`base_file`) shows."""
+    from stack.plan.lifecycle import base_from_plan, read_base_file, update_plan
+    from stack.plan.revision import plan_at_revision
+
+    if revision is not None and base_file is not None:
+        raise BlueprintInvalid([Problem(str(base_file), 1, 1, "", "give --base or --base-plan, not both")])
+    if revision is not None:
+        _, base = plan_at_revision(path, environment, revision)
+        return update_plan(base_from_plan(base), planned, f"{revision} ({environment})")
+    if base_file is not None:
+        return update_plan(read_base_file(base_file), planned, str(base_file))
+    return None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint
 from policies.offline import Report, evaluate, from_plan, from_preview_json
 from policies.settings import CostEstimate, PolicySettings, Suppression
 from stack.plan.engine import Plan
+
+if TYPE_CHECKING:
+    from stack.plan.lifecycle import UpdatePlan
 
 
 def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | None = None) -> PolicySettings:
@@ -33,11 +37,11 @@ def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | N
     )
 
 
-def check_plan(plan: Plan, settings: PolicySettings) -> Report:
-    return evaluate(from_plan(plan), settings)
+def check_plan(plan: Plan, settings: PolicySettings, update: UpdatePlan | None = None) -> Report:
+    return evaluate(from_plan(plan), settings, update=update)
 
 
-def check_preview_json(path: Path, settings: PolicySettings) -> Report:
+def check_preview_json(path: Path, settings: PolicySettings, update: UpdatePlan | None = None) -> Report:
     """Run the rules over the output of a real `pulumi preview --json`."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -49,4 +53,4 @@ def check_preview_json(path: Path, settings: PolicySettings) -> Report:
     if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
         message = "not a `pulumi preview --json` document: it has no `steps` list"
         raise BlueprintInvalid([Problem(str(path), 1, 1, "", message)])
-    return evaluate(from_preview_json(document), settings)
+    return evaluate(from_preview_json(document), settings, update=update)

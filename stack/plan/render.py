@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.tree import Tree
 
 from components import instances
 from components.endpoint import MODEL_GROUP_TAG
 from stack.cost.estimate import CostReport, report_totals, usd
 from stack.plan.engine import Plan, PlannedResource
+
+if TYPE_CHECKING:
+    from stack.plan.lifecycle import UpdatePlan, UpdateStep
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -63,7 +67,7 @@ def _endpoint_config(inputs: Mapping[str, Any]) -> str:
 
 
 def _endpoint(inputs: Mapping[str, Any]) -> str:
-    text = f"name {inputs.get('name')}"
+    text = f"name {inputs.get('endpointName')}"
     deployment = inputs.get("deploymentConfig") or {}
     blue_green = deployment.get("blueGreenUpdatePolicy")
     rolling = deployment.get("rollingUpdatePolicy")
@@ -79,6 +83,8 @@ def _endpoint(inputs: Mapping[str, Any]) -> str:
     alarms = (deployment.get("autoRollbackConfiguration") or {}).get("alarms") or []
     if alarms:
         text += f", rolls back on {len(alarms)} alarms"
+    if inputs.get("retainAllVariantProperties"):
+        text += "; updates keep the live (autoscaled) instance counts"
     return text
 
 
@@ -108,7 +114,7 @@ def _feature_group(inputs: Mapping[str, Any]) -> str:
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _endpoint_config,
     "aws:sagemaker/model:Model": _model,
-    "aws:sagemaker/endpoint:Endpoint": _endpoint,
+    "aws-native:sagemaker:Endpoint": _endpoint,
     "aws:sagemaker/featureGroup:FeatureGroup": _feature_group,
     "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": lambda inputs: (
         f"{inputs.get('trackingServerName')}, size {inputs.get('trackingServerSize')}"
@@ -129,8 +135,12 @@ def summary(resource: PlannedResource) -> str:
     return describe(resource.inputs) if describe else ""
 
 
-def plan_tree(plan: Plan, title: str, costs: CostReport | None = None) -> Tree:
-    """Resources grouped under their components, each component with its resource count (and cost)."""
+def plan_tree(plan: Plan, title: str, costs: CostReport | None = None, update: UpdatePlan | None = None) -> Tree:
+    """Resources grouped under their components, each component with its resource count (and cost).
+
+    With `update`, each resource shows what a `pulumi up` over the base would do to it, and
+    replacements say why, and whether the old resource is deleted first.
+    """
     custom_count = sum(1 for r in plan.resources if r.custom)
     total = ""
     if costs is not None:
@@ -138,8 +148,10 @@ def plan_tree(plan: Plan, title: str, costs: CostReport | None = None) -> Tree:
         total = f"; {usd(totals.baseline_usd)}-{usd(totals.ceiling_usd)}/month"
         if totals.unpriced:
             total += f" ({totals.unpriced} resources unpriced)"
-    root = Tree(f"[bold]{title}[/bold]  stack {plan.stack}: {custom_count} resources to create{total}")
+    headline = f"{custom_count} resources to create" if update is None else update_summary(update)
+    root = Tree(f"[bold]{title}[/bold]  stack {plan.stack}: {escape(headline)}{total}")
     by_urn = costs.by_urn() if costs is not None else {}
+    steps = {s.urn: s for s in update.steps} if update is not None else {}
 
     def count_below(urn: str) -> int:
         return sum(1 + count_below(c.urn) if c.custom else count_below(c.urn) for c in plan.children(urn))
@@ -148,15 +160,24 @@ def plan_tree(plan: Plan, title: str, costs: CostReport | None = None) -> Tree:
         for resource in plan.children(parent):
             if resource.custom:
                 detail = summary(resource)
-                label = f"[green]+[/green] {short_type(resource.type)}  [cyan]{resource.name}[/cyan]"
+                step = steps.get(resource.urn)
+                marker = _op_marker(step) if step is not None else "[green]+[/green]"
+                label = f"{marker} {short_type(resource.type)}  [cyan]{resource.name}[/cyan]"
                 item = by_urn.get(resource.urn)
                 price = f"  [yellow]{item.summary()}[/yellow]" if item is not None and item.summary() else ""
-                branch.add(label + price + (f"  [dim]{detail}[/dim]" if detail else ""))
+                node = branch.add(label + price + (f"  [dim]{escape(detail)}[/dim]" if detail else ""))
+                if step is not None:
+                    _add_reasons(node, step)
             else:
                 label = f"[bold]{short_type(resource.type)}[/bold] {resource.name}"
                 add(branch.add(f"{label}  ({count_below(resource.urn)} resources)"), resource.urn)
 
     add(root, None)
+    deleted = [s for s in (update.steps if update is not None else ()) if s.op == "delete" and s.custom]
+    if deleted:
+        gone = root.add(f"[bold red]deleted[/bold red] ({len(deleted)})")
+        for step in deleted:
+            gone.add(f"[red]-[/red] {short_type(step.type)}  [cyan]{step.name}[/cyan]")
     if plan.outputs:
         outputs = root.add("[bold]outputs[/bold]")
         for key, value in plan.outputs.items():
@@ -164,34 +185,98 @@ def plan_tree(plan: Plan, title: str, costs: CostReport | None = None) -> Tree:
     return root
 
 
-def preview_json(plan: Plan) -> str:
-    """The plan in the shape of `pulumi preview --json`, byte-identical for identical input."""
+_OP_MARKERS = {
+    "same": "[dim]=[/dim]",
+    "create": "[green]+[/green]",
+    "update": "[yellow]~[/yellow]",
+    "delete": "[red]-[/red]",
+}
+
+
+def _op_marker(step: UpdateStep) -> str:
+    if step.op != "replace":
+        return _OP_MARKERS[step.op]
+    if step.delete_before_replace:
+        return "[bold white on red]-/+ REPLACE, DELETED FIRST[/bold white on red]"
+    return "[bold magenta]+/- REPLACE[/bold magenta]"
+
+
+def _add_reasons(node: Tree, step: UpdateStep) -> None:
+    if step.op == "replace":
+        order = (
+            "the old one is deleted before the new one exists"
+            if step.delete_before_replace
+            else ("created first, the old one deleted at the end")
+        )
+        node.add(f"[magenta]replaced because {escape(', '.join(step.replace_reasons))} changed; {order}[/magenta]")
+    elif step.op == "update":
+        shown = ", ".join(step.diff_reasons[:6]) + (
+            f", +{len(step.diff_reasons) - 6} more" if len(step.diff_reasons) > 6 else ""
+        )
+        node.add(f"[yellow]updates {escape(shown)}[/yellow]")
+
+
+def update_summary(update: UpdatePlan) -> str:
+    """`2 to update, 1 to replace (0 delete first), 40 unchanged` against the base."""
+    counts = update.counts()
+    replaced_first = sum(1 for s in update.steps if s.op == "replace" and s.delete_before_replace)
+    parts = [f"{counts[op]} to {op}" for op in ("create", "update", "replace", "delete") if counts[op]]
+    if counts["replace"]:
+        parts[-1 if not counts["delete"] else -2] += f" ({replaced_first} deleted first)"
+    parts.append(f"{counts['same']} unchanged")
+    return f"against {update.base_label}: " + ", ".join(parts)
+
+
+def preview_json(plan: Plan, update: UpdatePlan | None = None) -> str:
+    """The plan in the shape of `pulumi preview --json`, byte-identical for identical input.
+
+    Without `update` every step creates; with it, each step carries its operation against the
+    base, `diffReasons`, and for replacements `replaceReasons` and `deleteBeforeReplace`.
+    """
     stack_urn = f"urn:pulumi:{plan.stack}::{plan.project}::{STACK_TYPE}::{plan.project}-{plan.stack}"
+    stack_op = "same" if update is not None else "create"
     steps: list[dict[str, Any]] = [
         {
-            "op": "create",
+            "op": stack_op,
             "urn": stack_urn,
             "newState": {"urn": stack_urn, "type": STACK_TYPE, "custom": False, "inputs": {}},
         }
     ]
+    by_urn = {s.urn: s for s in update.steps} if update is not None else {}
     for resource in plan.resources:
-        steps.append(
-            {
-                "op": "create",
-                "urn": resource.urn,
-                "newState": {
-                    "urn": resource.urn,
-                    "type": resource.type,
-                    "custom": resource.custom,
-                    "parent": resource.parent or stack_urn,
-                    "dependencies": list(resource.dependencies),
-                    "inputs": resource.inputs,
-                },
-            }
-        )
-    document = {
-        "steps": steps,
-        "changeSummary": {"create": len(steps)},
-        "outputs": dict(plan.outputs),
-    }
+        state: dict[str, Any] = {
+            "urn": resource.urn,
+            "type": resource.type,
+            "custom": resource.custom,
+            "parent": resource.parent or stack_urn,
+            "dependencies": list(resource.dependencies),
+            "inputs": resource.inputs,
+        }
+        if resource.options:
+            state["options"] = dict(resource.options)
+        entry: dict[str, Any] = {"op": "create", "urn": resource.urn, "newState": state}
+        step = by_urn.get(resource.urn)
+        if step is not None:
+            _step_fields(entry, step, stack_urn)
+        steps.append(entry)
+    for step in update.steps if update is not None else ():
+        if step.op == "delete":
+            entry = {"op": "delete", "urn": step.urn}
+            _step_fields(entry, step, stack_urn)
+            steps.append(entry)
+    summary: dict[str, int] = {}
+    for entry in steps:
+        summary[entry["op"]] = summary.get(entry["op"], 0) + 1
+    document = {"steps": steps, "changeSummary": summary, "outputs": dict(plan.outputs)}
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _step_fields(entry: dict[str, Any], step: UpdateStep, stack_urn: str) -> None:
+    entry["op"] = step.op
+    if step.old_inputs is not None:
+        entry["oldState"] = {"urn": step.urn, "type": step.type, "custom": step.custom, "inputs": step.old_inputs}
+    if step.diff_reasons:
+        entry["diffReasons"] = list(step.diff_reasons)
+    if step.op == "replace":
+        entry["replaceReasons"] = list(step.replace_reasons)
+        entry["deleteBeforeReplace"] = step.delete_before_replace
