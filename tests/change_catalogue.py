@@ -212,16 +212,16 @@ EDITS: tuple[Edit, ...] = (
 
 
 @functools.cache
-def _plan_text(text: str) -> Plan:
+def _plan_text(text: str, environment: str) -> Plan:
     with tempfile.TemporaryDirectory(prefix="mlstack-catalogue-") as directory:
         path = Path(directory) / "recsys.yaml"
         path.write_text(text, encoding="utf-8")
-        return plan_resolved(load_for_environment(path, ENVIRONMENT))
+        return plan_resolved(load_for_environment(path, environment))
 
 
-def plan_blueprint(blueprint: Blueprint) -> Plan:
-    """The prod plan of `blueprint` (plans of identical blueprints are computed once)."""
-    return _plan_text(yaml.safe_dump(blueprint, sort_keys=False))
+def plan_blueprint(blueprint: Blueprint, environment: str = ENVIRONMENT) -> Plan:
+    """The plan of `blueprint` (plans of identical blueprints are computed once)."""
+    return _plan_text(yaml.safe_dump(blueprint, sort_keys=False), environment)
 
 
 @functools.cache
