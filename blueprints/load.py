@@ -82,18 +82,27 @@ def _environment_names(document: SourceDocument) -> list[str]:
     return [str(name) for name in environments] if isinstance(environments, dict) else []
 
 
-def _validate(document: SourceDocument) -> tuple[Blueprint | None, list[Problem]]:
+def _validate(
+    document: SourceDocument, environment: str | None = None, base: Blueprint | None = None
+) -> tuple[Blueprint | None, list[Problem]]:
+    """Validate `document`, as written or resolved for `environment` from `base` (see `rules.check`)."""
     try:
         blueprint = Blueprint.model_validate(document.data)
     except pydantic.ValidationError as error:
         problems = [_problem_from_pydantic(document, item) for item in error.errors()]
-        return None, problems + _partial_rule_problems(document, error)
-    return blueprint, _rule_problems(document, blueprint, list(range(len(blueprint.endpoints))))
+        return None, problems + _partial_rule_problems(document, error, environment, base)
+    return blueprint, _rule_problems(document, blueprint, list(range(len(blueprint.endpoints))), environment, base)
 
 
-def _rule_problems(document: SourceDocument, blueprint: Blueprint, endpoint_indexes: list[int]) -> list[Problem]:
+def _rule_problems(
+    document: SourceDocument,
+    blueprint: Blueprint,
+    endpoint_indexes: list[int],
+    environment: str | None,
+    base: Blueprint | None,
+) -> list[Problem]:
     problems = []
-    for rule_path, message in rules.check(blueprint):
+    for rule_path, message in rules.check(blueprint, environment, base):
         path = rule_path
         if len(path) > 1 and path[0] == "endpoints" and isinstance(path[1], int):
             # Rules ran on the endpoints that validated; map back to the positions in the file.
@@ -102,7 +111,9 @@ def _rule_problems(document: SourceDocument, blueprint: Blueprint, endpoint_inde
     return problems
 
 
-def _partial_rule_problems(document: SourceDocument, error: pydantic.ValidationError) -> list[Problem]:
+def _partial_rule_problems(
+    document: SourceDocument, error: pydantic.ValidationError, environment: str | None, base: Blueprint | None
+) -> list[Problem]:
     """Run the cross-field rules on what is valid, so a typo does not hide a dangling reference.
 
     Endpoints that validate on their own are checked; the top-level values the rules read are
@@ -127,22 +138,23 @@ def _partial_rule_problems(document: SourceDocument, error: pydantic.ValidationE
         )
     blueprint = Blueprint.model_construct(
         registry=registry,
-        blueprint=str(data.get("blueprint", "")),
+        # An invalid id or region is reported by the schema; names built from it would only repeat that.
+        blueprint=data.get("blueprint") if _valid_field("blueprint", data.get("blueprint")) else "",
         team="",
         owner="",
         cost_center="",
-        region=data.get("region") if _valid_region(data.get("region")) else "",
+        region=data.get("region") if _valid_field("region", data.get("region")) else "",
         environments={str(name): Environment() for name in environments} if isinstance(environments, dict) else {},
         endpoints=endpoints,
     )
-    return _rule_problems(document, blueprint, kept)
+    return _rule_problems(document, blueprint, kept, environment, base)
 
 
-def _valid_region(value: Any) -> bool:
+def _valid_field(field: str, value: Any) -> bool:
     try:
-        Blueprint.model_validate({"region": value})
+        Blueprint.model_validate({field: value})
     except pydantic.ValidationError as error:
-        return not any(item["loc"] == ("region",) for item in error.errors())
+        return not any(item["loc"] == (field,) for item in error.errors())
     return True
 
 
@@ -172,7 +184,7 @@ def _resolve(
     if problems or blueprint is None:
         return None, problems
     resolved_document = SourceDocument(document.file, data, positions)
-    resolved, problems = _validate(resolved_document)
+    resolved, problems = _validate(resolved_document, environment, blueprint)
     # Problems the base blueprint already has are reported once, by the base validation.
     known = {(p.line, p.column, p.path, p.message) for p in base_problems}
     problems = [

@@ -198,7 +198,8 @@ class Endpoint(Strict):
     """A SageMaker real-time or serverless endpoint."""
 
     name: Name
-    models: Annotated[dict[str, Model], Field(min_length=1)]
+    # Model keys become parts of SageMaker model names, and a serverless endpoint's variant name.
+    models: Annotated[dict[Name, Model], Field(min_length=1)]
     # CreateEndpointConfig accepts at most 10 production variants (ProductionVariantList max).
     variants: Annotated[list[Variant], Field(max_length=10)] = Field(default_factory=list)
     shadow: Shadow | None = None

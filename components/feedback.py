@@ -78,34 +78,15 @@ class FeedbackApiArgs:
     """Burst of requests the API admits above the steady rate."""
 
 
-def feedback_named(name_prefix: str, region: str) -> dict[str, tuple[naming.NameRule, str]]:
-    """Physical names of the FeedbackApi's resources with the rule each must follow, by role."""
-    lambda_role = naming.feedback_lambda_role_name(name_prefix, region)
-    firehose_role = naming.feedback_firehose_role_name(name_prefix, region)
-    return {
-        "api": (naming.HTTP_API, naming.feedback_api_name(name_prefix)),
-        "function": (naming.LAMBDA_FUNCTION, naming.feedback_function_name(name_prefix)),
-        "stream": (naming.FIREHOSE_STREAM, naming.feedback_stream_name(name_prefix)),
-        "lambda_role": (naming.IAM_ROLE, lambda_role),
-        "lambda_policy": (naming.IAM_ROLE_POLICY, naming.role_policy_name(lambda_role)),
-        "firehose_role": (naming.IAM_ROLE, firehose_role),
-        "firehose_policy": (naming.IAM_ROLE_POLICY, naming.role_policy_name(firehose_role)),
-        "function_logs": (naming.LOG_GROUP, naming.feedback_function_log_group(name_prefix)),
-        "access_logs": (naming.LOG_GROUP, naming.feedback_access_log_group(name_prefix)),
-        "stream_logs": (naming.LOG_GROUP, naming.feedback_stream_log_group(name_prefix)),
-        "stream_log_stream": (naming.LOG_STREAM, STREAM_LOG_STREAM),
-    }
-
-
 def feedback_names(name_prefix: str, region: str) -> dict[str, str]:
     """Physical names of the FeedbackApi's resources; stable, so that callers and alarms can name them."""
-    return {role: name for role, (_, name) in feedback_named(name_prefix, region).items()}
+    return {role: name for role, (_, name) in naming.feedback_resource_names(name_prefix, region).items()}
 
 
 def validate_args(args: FeedbackApiArgs) -> list[str]:
     """Every problem with `args`, so that a caller sees them all before anything is created."""
     problems: list[str] = []
-    for rule, name in feedback_named(args.name_prefix, args.region).values():
+    for rule, name in naming.feedback_resource_names(args.name_prefix, args.region).values():
         problem = rule.problem(name)
         if problem:
             problems.append(f"name_prefix {args.name_prefix!r}: {rule.kind} name {name!r} {problem}")

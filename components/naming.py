@@ -386,6 +386,25 @@ def feedback_stream_log_group(prefix: str) -> str:
     return f"/aws/kinesisfirehose/{feedback_stream_name(prefix)}"
 
 
+def feedback_resource_names(prefix: str, region: str) -> dict[str, tuple[NameRule, str]]:
+    """Every physical name of the feedback API, by the role it plays, with the rule it must follow."""
+    lambda_role = feedback_lambda_role_name(prefix, region)
+    firehose_role = feedback_firehose_role_name(prefix, region)
+    return {
+        "api": (HTTP_API, feedback_api_name(prefix)),
+        "function": (LAMBDA_FUNCTION, feedback_function_name(prefix)),
+        "stream": (FIREHOSE_STREAM, feedback_stream_name(prefix)),
+        "lambda_role": (IAM_ROLE, lambda_role),
+        "lambda_policy": (IAM_ROLE_POLICY, role_policy_name(lambda_role)),
+        "firehose_role": (IAM_ROLE, firehose_role),
+        "firehose_policy": (IAM_ROLE_POLICY, role_policy_name(firehose_role)),
+        "function_logs": (LOG_GROUP, feedback_function_log_group(prefix)),
+        "access_logs": (LOG_GROUP, feedback_access_log_group(prefix)),
+        "stream_logs": (LOG_GROUP, feedback_stream_log_group(prefix)),
+        "stream_log_stream": (LOG_STREAM, FEEDBACK_DELIVERY_LOG_STREAM),
+    }
+
+
 # --- versioned names ------------------------------------------------------------------------------
 
 DIGEST_LENGTH = 8

@@ -169,6 +169,7 @@ def test_endpoint_name_too_long_for_sagemaker(write_blueprint: WriteBlueprint) -
     )
     path = write_blueprint(text.replace("endpoints.ranker.", f"endpoints.{long_name}."))
     assert problems(path) == [
-        f"bp.yaml:16:5: endpoints.{long_name}.name: endpoint name 'recommendation-sys-prod-{long_name}' would be "
-        "64 characters; SageMaker allows 63 (blueprint id + environment + endpoint name): shorten the endpoint name"
+        f"bp.yaml:16:5: endpoints.{long_name}.name: SageMaker endpoint name 'recommendation-sys-prod-{long_name}' "
+        "has 64 characters; SageMaker endpoint names have at most 63 (botocore sagemaker EndpointName), in "
+        "environment prod: shorten the endpoint name to at most 39 characters"
     ]

@@ -10,7 +10,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, feedback_named, validate_args
+from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, validate_args
+from components.naming import feedback_resource_names
 from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
 
 NAME = "recsys-prod-feedback"
@@ -374,7 +375,7 @@ def test_names_fit_aws_limits_for_the_longest_prefix() -> None:
     # The firehose role, <prefix>-euw1-feedback-firehose, is the longest name that has a limit to meet.
     longest = "p" * 41
     assert validate_args(args(name_prefix=longest)) == []
-    assert all(rule.problem(name) is None for rule, name in feedback_named(longest, "eu-west-1").values())
+    assert all(rule.problem(name) is None for rule, name in feedback_resource_names(longest, "eu-west-1").values())
     [problem] = validate_args(args(name_prefix=longest + "x"))
     assert problem == (
         f"name_prefix '{longest}x': IAM role name '{longest}x-euw1-feedback-firehose' has 65 characters; "

@@ -6,7 +6,7 @@ the first problem: users see everything wrong with a blueprint at once. One modu
 
 from __future__ import annotations
 
-from blueprints.rules import feature_store, feedback, monitoring, policies, registry, serving, tracking
+from blueprints.rules import feature_store, feedback, monitoring, names, policies, registry, serving, tracking
 from blueprints.rules.common import Finding, Path
 from blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
 from blueprints.rules.serving import serverless_models
@@ -25,9 +25,15 @@ _CHECKS = (
 )
 
 
-def check(blueprint: Blueprint) -> list[Finding]:
-    """Every cross-field problem in `blueprint`."""
-    return [finding for rule in _CHECKS for finding in rule(blueprint)]
+def check(blueprint: Blueprint, environment: str | None = None, base: Blueprint | None = None) -> list[Finding]:
+    """Every cross-field problem in `blueprint`.
+
+    Physical names are checked in every environment, or, for a blueprint resolved for `environment`,
+    those its overrides changed from `base` (see `names.check`).
+    """
+    return [finding for rule in _CHECKS for finding in rule(blueprint)] + list(
+        names.check(blueprint, environment, base)
+    )
 
 
 def warnings(blueprint: Blueprint) -> list[Finding]:

@@ -5,14 +5,8 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
-from blueprints.schema import Blueprint
-
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str]
-
-
-def longest_environment(blueprint: Blueprint) -> str:
-    return max(blueprint.environments, key=len, default="")
 
 
 def suggest(word: str, options: list[str]) -> str:

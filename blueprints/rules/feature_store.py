@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, duplicates, longest_environment, suggest
+from blueprints.rules.common import Finding, Path, duplicates, suggest
 from blueprints.schema import Blueprint
-from components.naming import feature_group_name, platform_prefix
 
 # CreateFeatureGroup: "FeatureNames cannot be any of the following: is_deleted, write_time,
 # api_invocation_time" (the offline store adds those columns itself).
@@ -15,7 +14,6 @@ RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
 EVENT_TIME_TYPES = ("string", "fractional")
 # Identifiers are matched exactly on GetRecord; a fractional identifier would not round-trip.
 RECORD_ID_TYPES = ("string", "integral")
-MAX_FEATURE_GROUP_NAME = 64
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -25,13 +23,6 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
     yield from duplicates([g.name for g in groups], ("feature_store", "groups"), "feature group")
     for index, group in enumerate(groups):
         path: Path = ("feature_store", "groups", index)
-        name = feature_group_name(platform_prefix(blueprint.blueprint, longest_environment(blueprint)), group.name)
-        if len(name) > MAX_FEATURE_GROUP_NAME:
-            yield (
-                (*path, "name"),
-                f"feature group name {name!r} would be {len(name)} characters; SageMaker allows "
-                f"{MAX_FEATURE_GROUP_NAME}",
-            )
         if group.online is None and group.offline is None:
             yield (path, "a feature group needs an online store, an offline store, or both")
         for field, allowed in (("record_id", RECORD_ID_TYPES), ("event_time", EVENT_TIME_TYPES)):

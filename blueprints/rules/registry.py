@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, longest_environment, suggest
+from blueprints.rules.common import Finding, suggest
 from blueprints.schema import Blueprint
-from components.naming import MAX_SAGEMAKER_NAME, model_package_group_name, platform_prefix
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -16,13 +15,6 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
     for index, group in enumerate(groups):
         if counts[group] > 1 and groups.index(group) != index:
             yield (("registry", "model_groups", index), f"duplicate model group {group!r}")
-        name = model_package_group_name(platform_prefix(blueprint.blueprint, longest_environment(blueprint)), group)
-        if len(name) > MAX_SAGEMAKER_NAME:
-            yield (
-                ("registry", "model_groups", index),
-                f"model package group name {name!r} would be {len(name)} characters; SageMaker allows "
-                f"{MAX_SAGEMAKER_NAME}",
-            )
     for e_index, endpoint in enumerate(blueprint.endpoints):
         for key, model in endpoint.models.items():
             if model.model_group is None or model.model_group in groups:

@@ -8,7 +8,6 @@ from blueprints.rules.common import Finding, Path, duplicates
 from blueprints.rules.models import host_problems, hosts, model_problems
 from blueprints.schema import Blueprint, Endpoint
 from components import instances
-from components.naming import MAX_SAGEMAKER_NAME, endpoint_resource_name, platform_prefix
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -18,14 +17,6 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
 
 
 def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[Finding]:
-    longest_env = max(blueprint.environments, key=len, default="")
-    resource_name = endpoint_resource_name(platform_prefix(blueprint.blueprint, longest_env), endpoint.name)
-    if len(resource_name) > MAX_SAGEMAKER_NAME:
-        yield (
-            (*path, "name"),
-            f"endpoint name {resource_name!r} would be {len(resource_name)} characters; SageMaker allows "
-            f"{MAX_SAGEMAKER_NAME} (blueprint id + environment + endpoint name): shorten the endpoint name",
-        )
     for model_name, model in endpoint.models.items():
         yield from model_problems(blueprint, model, (*path, "models", model_name))
     yield from duplicates(
