@@ -10,7 +10,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import feature_store_prefix, glue_table_name, role_policy_name
+from components.naming import feature_store_prefix, glue_table_name, role_arn, role_policy_name
 from components.options import child_options, replacement_options
 from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 
@@ -78,6 +78,8 @@ class FeatureStore(pulumi.ComponentResource):
             # replaces the groups, under the same names, so delete first (feature_group.go).
             opts=replacement_options(child),
         )
+        # From the name rather than read back, so that a plan shows the groups change with a renamed role.
+        known_role_arn = pulumi.Output.all(args.partition, args.account_id, role.name).apply(lambda v: role_arn(*v))
         offline_groups = [g for g in args.groups if g.offline_format]
         policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
@@ -109,14 +111,14 @@ class FeatureStore(pulumi.ComponentResource):
                 ],
                 online_store_config=_online(group, args.kms_key_arn),
                 offline_store_config=_offline(group, args.bucket_name, args.kms_key_arn),
-                role_arn=role.arn,
+                role_arn=known_role_arn,
                 description=f"mlstack feature group {group.key}",
                 tags=tags,
                 # The role must be able to write before SageMaker validates the offline store.
                 opts=child_options(self, opts, [policy]),
             )
             self.group_arns[group.key] = resource.arn
-        self.role_arn = role.arn
+        self.role_arn = known_role_arn
         self.register_outputs({"group_arns": self.group_arns, "role_arn": self.role_arn})
 
 

@@ -184,6 +184,11 @@ class FeedbackApi(pulumi.ComponentResource):
             # Replaced only on a new role or name, so the old policy can stay until the new one exists.
             opts=replacement_options(child),
         )
+        # Role ARNs from their names rather than read back: known at preview, so a plan shows what a
+        # renamed role changes.
+        firehose_role_arn = pulumi.Output.all(partition, account_id, firehose_role.name).apply(
+            lambda values: naming.role_arn(*values)
+        )
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-stream",
             name=names["stream"],
@@ -192,7 +197,7 @@ class FeedbackApi(pulumi.ComponentResource):
             # the deployer's permissions; producers need no KMS permission to put records.
             server_side_encryption={"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": args.kms_key_arn},
             extended_s3_configuration=_s3_destination(
-                args, bucket_arn, firehose_role.arn, stream_logs.name, stream_log_stream.name
+                args, bucket_arn, firehose_role_arn, stream_logs.name, stream_log_stream.name
             ),
             tags=tags,
             # Firehose checks that its role can write before it accepts the configuration.
@@ -242,7 +247,9 @@ class FeedbackApi(pulumi.ComponentResource):
             f"{name}-function",
             name=names["function"],
             description="mlstack feedback API: validates feedback and writes it to Firehose",
-            role=lambda_role.arn,
+            role=pulumi.Output.all(partition, account_id, lambda_role.name).apply(
+                lambda values: naming.role_arn(*values)
+            ),
             runtime="python3.12",
             architectures=["arm64"],
             handler="handler.handler",

@@ -17,6 +17,7 @@ from components.naming import (
     execution_role_name,
     key_alias_name,
     platform_prefix,
+    role_arn,
     role_policy_name,
 )
 from components.options import replacement_options
@@ -199,8 +200,8 @@ class Foundation(pulumi.ComponentResource):
         self.key_alias = key_alias
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket_arn
-        self.execution_role_arn = pulumi.Output.concat(
-            "arn:", args.partition, ":iam::", args.account_id, ":role/", role.name
+        self.execution_role_arn = pulumi.Output.all(args.partition, args.account_id, role.name).apply(
+            lambda values: role_arn(*values)
         )
         self.execution_role_name = role.name
         self.register_outputs(

@@ -239,6 +239,11 @@ def feedback_firehose_role_name(prefix: str, region: str) -> str:
     return _role(prefix, region, "feedback-firehose")
 
 
+def role_arn(partition: str, account_id: str, role_name: str) -> str:
+    """A role's ARN, from its name: known at preview, so a plan shows what uses a renamed role change with it."""
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
 def role_policy_name(role_name: str) -> str:
     """A role's one inline policy (IAM_ROLE_POLICY), named after the role: policy names are per role."""
     return role_name

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.naming import role_arn
 from components.options import child_options
 
 # What another environment's execution role may do with this environment's model versions:
@@ -100,9 +101,7 @@ def _read_policy(partition: str, region: str, account_id: str, group: str, reade
                     "Resource": model_package_arns(partition, region, account_id, group),
                     "Condition": {
                         "ArnLike": {
-                            "aws:PrincipalArn": [
-                                f"arn:{partition}:iam::{account_id}:role/{role}" for role in sorted(reader_roles)
-                            ]
+                            "aws:PrincipalArn": [role_arn(partition, account_id, role) for role in sorted(reader_roles)]
                         }
                     },
                 }

@@ -10,7 +10,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import role_policy_name
+from components.naming import role_arn, role_policy_name
 from components.options import child_options, replacement_options
 from components.policy_documents import platform_key_statement, sagemaker_trust_policy
 from components.registry import model_package_arns
@@ -77,7 +77,7 @@ class ExperimentTracking(pulumi.ComponentResource):
             tracking_server_name=args.server_name,
             tracking_server_size=args.size,
             artifact_store_uri=pulumi.Output.concat("s3://", args.bucket_name, f"/{ARTIFACT_PREFIX}/"),
-            role_arn=role.arn,
+            role_arn=pulumi.Output.all(args.partition, args.account_id, role.name).apply(lambda v: role_arn(*v)),
             # Models logged in MLflow appear as versions in the SageMaker Model Registry.
             automatic_model_registration=True,
             tags=tags,

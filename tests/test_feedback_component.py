@@ -276,7 +276,7 @@ def test_stream_partitions_by_endpoint_under_feedback(plan: Plan) -> None:
     assert s3["prefix"] == "feedback/!{partitionKeyFromQuery:endpoint}/!{timestamp:yyyy/MM/dd}/"
     assert s3["errorOutputPrefix"] == "feedback-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
     assert s3["kmsKeyArn"] == KEY_ARN
-    assert s3["roleArn"] == UNKNOWN_TEXT
+    assert s3["roleArn"] == f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/recsys-prod-euw1-feedback-firehose"
     assert s3["dynamicPartitioningConfiguration"] == {"enabled": True, "retryDuration": 300}
     assert s3["bufferingSize"] == 64  # the minimum with dynamic partitioning
     assert s3["bufferingInterval"] == 300
