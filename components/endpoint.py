@@ -7,7 +7,6 @@ CloudWatch alarms and Application Auto Scaling.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -21,17 +20,12 @@ from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_sc
 from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
 from components.naming import versioned_name
 from components.options import child_options, replacement_options
+from components.rollout import RolloutStrategy, execution_timeout_seconds
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
-RolloutStrategy = Literal["all-at-once", "canary", "linear", "rolling"]
 
 STICKY_SESSIONS_TAG = "mlstack-stateful-sessions"
 MODEL_GROUP_TAG = "mlstack-model-group"
-# DeploymentConfig MaximumExecutionTimeoutInSeconds must lie in 600-14400.
-MIN_ROLLOUT_TIMEOUT_SECONDS = 600
-MAX_ROLLOUT_TIMEOUT_SECONDS = 14400
-# Time one step of a rollout may take to provision instances and pass health checks.
-ROLLOUT_STEP_SECONDS = 900
 # With autoscaling, an update keeps the live instance counts but takes these from the blueprint.
 NOT_RETAINED_VARIANT_PROPERTIES = ("DesiredWeight", "DataCaptureConfig")
 
@@ -422,25 +416,12 @@ def _volume_key_allowed(args: ModelEndpointArgs) -> bool:
     return not any(instances.lookup(t).local_storage for t in instance_types)
 
 
-def rollout_steps(rollout: RolloutArgs) -> int:
-    """How many traffic shifts (or batches) a rollout makes."""
-    if rollout.strategy == "all-at-once":
-        return 1
-    if rollout.strategy == "canary":
-        return 2
-    return math.ceil(100 / (rollout.step_percent or 100))
-
-
 def _deployment_config(
     rollout: RolloutArgs | None, alarm_names: Sequence[str]
 ) -> aws_native.sagemaker.EndpointDeploymentConfigArgsDict | None:
     if rollout is None:
         return None
-    steps = rollout_steps(rollout)
-    timeout = min(
-        MAX_ROLLOUT_TIMEOUT_SECONDS,
-        max(MIN_ROLLOUT_TIMEOUT_SECONDS, steps * (rollout.bake_seconds + ROLLOUT_STEP_SECONDS)),
-    )
+    timeout = execution_timeout_seconds(rollout.strategy, rollout.step_percent, rollout.bake_seconds)
     config: aws_native.sagemaker.EndpointDeploymentConfigArgsDict = {}
     if rollout.strategy == "rolling":
         config["rolling_update_policy"] = {

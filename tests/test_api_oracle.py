@@ -1279,8 +1279,9 @@ def test_feature_group_translation() -> None:
     assert offline["S3StorageConfig"]["S3Uri"] == "s3://recsys-prod-000000000000-eu-west-1/feature-store/user-features"
     assert {"Key": "managed-by", "Value": "mlstack"} in params["Tags"]
     unknown = {s.path for s in user.substitutions if s.reason == "unknown at preview" and s.verified}
+    # The role ARN is built from its name, so it is known at preview.
+    assert params["RoleArn"] == "arn:aws:iam::000000000000:role/recsys-prod-euw1-feature-store"
     assert unknown == {
-        "RoleArn",
         "OnlineStoreConfig.SecurityConfig.KmsKeyId",
         "OfflineStoreConfig.S3StorageConfig.KmsKeyId",
     }
@@ -1400,10 +1401,16 @@ def test_lifecycle_provider_quirks() -> None:
 # --- Model Monitor: job definitions and schedules ---------------------------------------------------------
 
 
+def _data_job_name() -> str:
+    name: str = _real(DATA_QUALITY, DATA_JOB).inputs["name"]
+    return name
+
+
 def test_data_quality_translation() -> None:
     planned = _real(DATA_QUALITY, DATA_JOB)
     params = _request(planned).params
-    assert params["JobDefinitionName"] == "recsys-prod-ranker-data"
+    # Content-versioned: an immutable definition is replaced under a new name.
+    assert re.fullmatch(r"recsys-prod-ranker-data-[0-9a-f]{8}", params["JobDefinitionName"])
     # pulumi-aws's monitoringOutputs is one object (a Terraform MaxItems-1 block); the API takes a list.
     assert isinstance(planned.inputs["dataQualityJobOutputConfig"]["monitoringOutputs"], dict)
     assert params["DataQualityJobOutputConfig"]["MonitoringOutputs"] == [
@@ -1452,7 +1459,7 @@ def test_model_quality_translation() -> None:
     params = _request(planned).params
     # endpointName is a CloudFormation-only property: the handler never sends it.
     assert "EndpointName" not in params
-    assert params["JobDefinitionName"] == "recsys-prod-fraud-quality"
+    assert re.fullmatch(r"recsys-prod-fraud-quality-[0-9a-f]{8}", params["JobDefinitionName"])
     assert params["ModelQualityAppSpecification"]["ProblemType"] == "BinaryClassification"
     assert params["ModelQualityJobInput"] == {
         "EndpointInput": {"EndpointName": "recsys-prod-fraud-scorer", "LocalPath": "/opt/ml/processing/input/endpoint"},
@@ -1489,7 +1496,7 @@ def test_schedule_translation() -> None:
     params = _request(_real(SCHEDULE, DATA_SCHEDULE)).params
     assert params["MonitoringScheduleName"] == "recsys-prod-ranker-data"
     assert params["MonitoringScheduleConfig"] == {
-        "MonitoringJobDefinitionName": "recsys-prod-ranker-data",
+        "MonitoringJobDefinitionName": _data_job_name(),
         "MonitoringType": "DataQuality",
         "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
     }
@@ -1602,7 +1609,7 @@ def test_schedule_naming_a_job_definition_of_another_type() -> None:
     )
     assert findings == [
         f"{DATA_SCHEDULE}: CreateMonitoringSchedule MonitoringScheduleConfig.MonitoringType: a ModelQuality schedule "
-        "runs a ModelQualityJobDefinition, but 'recsys-prod-ranker-data' is a DataQualityJobDefinition"
+        f"runs a ModelQualityJobDefinition, but '{_data_job_name()}' is a DataQualityJobDefinition"
     ]
 
 
@@ -1627,7 +1634,7 @@ def test_schedule_not_waiting_for_its_job_definition() -> None:
     findings = _unexplained(check_resources(resources, region=REGION).findings)
     assert findings == [
         f"{DATA_SCHEDULE}: CreateMonitoringSchedule MonitoringScheduleConfig.MonitoringJobDefinitionName: the schedule "
-        f"does not wait for {DATA_JOB}, which creates 'recsys-prod-ranker-data'"
+        f"does not wait for {DATA_JOB}, which creates '{_data_job_name()}'"
     ]
 
 

@@ -77,8 +77,8 @@ def test_canary_rollout_rolls_back_on_the_endpoint_alarms(plans: dict[str, Plan]
         "waitIntervalInSeconds": 600,
     }
     assert deployment["blueGreenUpdatePolicy"]["terminationWaitInSeconds"] == 600
-    # Two steps of (bake 600 s + 900 s to provision) = 3000 s, within SageMaker's 600-14400.
-    assert deployment["blueGreenUpdatePolicy"]["maximumExecutionTimeoutInSeconds"] == 3000
+    # Two steps of (bake 600 s + 900 s to provision) plus the final 600 s bake = 3600 s, within 600-28800.
+    assert deployment["blueGreenUpdatePolicy"]["maximumExecutionTimeoutInSeconds"] == 3600
     assert deployment["autoRollbackConfiguration"]["alarms"] == [
         {"alarmName": "recsys-prod-ranker-champion-p99-latency"},
         {"alarmName": "recsys-prod-ranker-challenger-p99-latency"},
@@ -106,7 +106,7 @@ def test_linear_and_rolling_rollouts(write_blueprint: WriteBlueprint) -> None:
     assert "blueGreenUpdatePolicy" not in rolling
     assert rolling["rollingUpdatePolicy"] == {
         "maximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 25},
-        "maximumExecutionTimeoutInSeconds": 4320,  # 4 batches x (180 s bake + 900 s)
+        "maximumExecutionTimeoutInSeconds": 4500,  # 4 batches x (180 s bake + 900 s) + a final 180 s bake
         "rollbackMaximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 100},
         "waitIntervalInSeconds": 180,
     }

@@ -279,3 +279,18 @@ def test_unknown_routing_strategy(write_blueprint: WriteBlueprint) -> None:
     assert "endpoints.assistant-llm.routing.strategy: input should be 'least-outstanding-requests' or 'random'" in (
         only_problem(write_blueprint, text)
     )
+
+
+def test_a_rollout_longer_than_sagemakers_deployment_limit(write_blueprint: WriteBlueprint) -> None:
+    # 10 linear steps of (60 min bake + 15 min to provision), plus the final bake: 810 minutes > 480.
+    text = REFERENCE.replace(
+        "rollout: {strategy: canary, canary_percent: 10, bake_minutes: 10}",
+        "rollout: {strategy: linear, step_percent: 10, bake_minutes: 60}",
+    )
+    found = only_problem(write_blueprint, text)
+    assert found.startswith(f"bp.yaml:{line_of(text, 'strategy: linear, step_percent: 10')}:")
+    assert "endpoints.ranker.rollout.bake_minutes: this rollout needs about 810 minutes" in found
+    assert "480-minute deployment limit" in found
+    # Four 25% steps of the same bake fit: 4 x 75 + 60 = 360 minutes.
+    fits = text.replace("step_percent: 10, bake_minutes: 60", "step_percent: 25, bake_minutes: 60")
+    load(write_blueprint(fits))  # raises if any problem remains

@@ -8,6 +8,7 @@ from blueprints.rules.common import Finding, Path, duplicates
 from blueprints.rules.models import host_problems, hosts, model_problems
 from blueprints.schema import Blueprint, Endpoint
 from components import instances
+from components.rollout import MAX_ROLLOUT_TIMEOUT_SECONDS, ROLLOUT_STEP_SECONDS, rollout_seconds_needed, rollout_steps
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -155,6 +156,17 @@ def _rollout(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
                     (*here, field),
                     f"{rollout.strategy} steps must be {low}-{high}% of a variant's capacity; got {value}%",
                 )
+    step_size = rollout.canary_percent or rollout.step_percent
+    seconds = rollout_seconds_needed(rollout.strategy, step_size, rollout.bake_minutes * 60)
+    if seconds > MAX_ROLLOUT_TIMEOUT_SECONDS:
+        steps = rollout_steps(rollout.strategy, step_size)
+        yield (
+            (*here, "bake_minutes"),
+            f"this rollout needs about {seconds // 60} minutes ({steps} steps x ({rollout.bake_minutes} min bake + "
+            f"{ROLLOUT_STEP_SECONDS // 60} min to provision), plus a final bake), over SageMaker's "
+            f"{MAX_ROLLOUT_TIMEOUT_SECONDS // 60}-minute deployment limit, which would stop and roll it back; "
+            "use larger steps or a shorter bake",
+        )
     if rollout.strategy == "rolling" and len(endpoint.variants) > 1:
         yield (
             here,
