@@ -9,6 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.naming import scaling_policy_name
+
 
 @dataclass(frozen=True)
 class ScalingArgs:
@@ -98,7 +100,7 @@ def create_variant_scaling(
             }
         aws.appautoscaling.Policy(
             f"{name}-{variant.name}-scaling-policy",
-            name=f"{endpoint_name}-{variant.name}-target-tracking",
+            name=scaling_policy_name(endpoint_name, variant.name),
             policy_type="TargetTrackingScaling",
             service_namespace=target.service_namespace,
             resource_id=target.resource_id,

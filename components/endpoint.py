@@ -18,7 +18,7 @@ import pulumi_aws_native as aws_native
 from components import instances
 from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
 from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
-from components.naming import versioned_name
+from components.naming import endpoint_config_name, model_name
 from components.options import child_options, replacement_options
 from components.rollout import RolloutStrategy, execution_timeout_seconds
 
@@ -128,6 +128,8 @@ class ModelEndpointArgs:
     """Key for storage volumes (where the instance type allows one) and captured data."""
     tags: Mapping[str, str]
     """Tags the platform owns; merged last."""
+    execution_role_name: str = ""
+    """That role's name, known at preview: part of every model's versioned name."""
     variants: Sequence[VariantArgs] = ()
     """Production variants on instances; empty for a serverless endpoint."""
     serverless: ServerlessArgs | None = None
@@ -177,12 +179,16 @@ class ModelEndpoint(pulumi.ComponentResource):
         # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
         isolated = args.network_isolation and args.serverless is None
         model_names = {
-            key: versioned_name(
-                f"{args.endpoint_name}-{key}",
+            key: model_name(
+                args.endpoint_name,
+                key,
                 {
                     "container": asdict(spec),
                     "isolated": isolated,
                     "vpc": asdict(args.vpc) if in_vpc and args.vpc else None,
+                    # ExecutionRoleArn is ForceNew too: a new role must mean a new name, or the
+                    # replacement would be created under the name the live model still holds.
+                    "role": args.execution_role_name,
                 },
             )
             for key, spec in args.models.items()
@@ -210,7 +216,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         production_variants = _production_variants(args, model_names)
         shadow_variants = _shadow_variants(args, model_names)
         volume_key = _volume_key_allowed(args)
-        config_name = versioned_name(
+        config_name = endpoint_config_name(
             args.endpoint_name,
             {
                 "variants": production_variants,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.naming import error_rate_alarm_name, latency_alarm_name
+
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 # ModelLatency is reported in microseconds:
 # https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
@@ -30,14 +32,6 @@ class AlarmThresholds:
     """Alarm when any variant's p99 model latency exceeds this."""
     error_rate: float | None
     """Alarm when 5xx errors / invocations across the endpoint exceeds this fraction."""
-
-
-def latency_alarm_name(endpoint_name: str, variant: str) -> str:
-    return f"{endpoint_name}-{variant}-p99-latency"
-
-
-def error_rate_alarm_name(endpoint_name: str) -> str:
-    return f"{endpoint_name}-error-rate"
 
 
 def create_endpoint_alarms(

@@ -121,7 +121,8 @@ def _endpoint_args(
 ) -> ModelEndpointArgs:
     blueprint = resolved.blueprint
     network = resolved.environment.network
-    name = endpoint_resource_name(platform_prefix(blueprint.blueprint, resolved.environment_name), endpoint.name)
+    prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
+    name = endpoint_resource_name(prefix, endpoint.name)
     routing = _ROUTING[endpoint.routing.strategy] if endpoint.routing else None
     scaling = endpoint.autoscaling
     return ModelEndpointArgs(
@@ -196,6 +197,7 @@ def _endpoint_args(
         fallback_model=endpoint.fallback.model if endpoint.fallback else None,
         sticky_sessions=bool(endpoint.routing and endpoint.routing.sticky_sessions),
         execution_role_arn=foundation.execution_role_arn,
+        execution_role_name=execution_role_name(prefix, blueprint.region),
         kms_key_arn=foundation.key_arn,
         tags=platform_tags(resolved),
         vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
