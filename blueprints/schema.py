@@ -32,6 +32,14 @@ S3Uri = Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61
 ImageUri = Annotated[str, StringConstraints(pattern=r"^\S+$", max_length=255)]
 
 
+# EKS cluster names: 1-100 characters, `^[0-9A-Za-z][A-Za-z0-9\-_]*` (CreateCluster API).
+ClusterName = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][A-Za-z0-9\-_]*$", min_length=1, max_length=100)]
+# Kubernetes object names here are DNS-1035 labels: a Service name must be one.
+KubernetesName = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]*[a-z0-9])?$", min_length=1, max_length=40)]
+# A Kubernetes resource quantity (`500m`, `2`, `4Gi`): the API's canonical forms, without exponents.
+Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$", max_length=20)]
+
+
 class Network(Strict):
     """The environment's VPC: endpoints and jobs run inside it."""
 
@@ -54,6 +62,12 @@ class Environment(Strict):
         default=None, description="Monthly budget in USD that the environment's estimate must stay within."
     )
     network: Network | None = Field(default=None, description="VPC to run in; prod should set one.")
+    cluster: ClusterName | None = Field(
+        default=None,
+        description="EKS cluster of this environment's Kubernetes services (default `<blueprint>-<environment>`). "
+        "Credentials come from stack config (`kubernetes:kubeconfig`, `kubernetes:context`) or the ambient "
+        "kubeconfig, never from the blueprint.",
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="Dotted paths into the blueprint with the value for this environment; "
@@ -264,6 +278,81 @@ class ExperimentTracking(Strict):
     size: Literal["Small", "Medium", "Large"] = "Small"
 
 
+class Replicas(Strict):
+    """How many pods serve; the HorizontalPodAutoscaler moves between the two."""
+
+    min: Annotated[int, Field(ge=1, le=1000)] = 1
+    max: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class SessionAffinity(Strict):
+    """Sticky routing: every request with the same value of `header` reaches the same pod while the pool is stable."""
+
+    header: str = Field(description="HTTP request header whose value keys the session, e.g. x-session-id.")
+
+
+class Probes(Strict):
+    """HTTP paths the kubelet checks."""
+
+    liveness_path: Annotated[str, StringConstraints(pattern=r"^/\S*$")] = "/healthz"
+    readiness_path: Annotated[str, StringConstraints(pattern=r"^/\S*$")] = "/ready"
+
+
+class KubernetesService(Strict):
+    """A model served from the team's own container on Kubernetes (what SageMaker serves poorly)."""
+
+    name: KubernetesName
+    image: ImageUri
+    gpus: Annotated[int, Field(ge=0, le=8)] = Field(default=0, description="nvidia.com/gpu per pod.")
+    replicas: Replicas = Field(default_factory=Replicas)
+    session_affinity: SessionAffinity | None = None
+    port: Annotated[int, Field(ge=1024, le=65535)] = Field(default=8080, description="Container port (non-root).")
+    cpu: Quantity = Field(default="1", description="CPU per pod, requested and limited.")
+    memory: Quantity = Field(default="2Gi", description="Memory per pod, requested and limited.")
+    environment: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+        default_factory=dict
+    )
+    model_data: S3Uri | None = Field(
+        default=None, description="S3 prefix of the model artifacts; the pods may read exactly this."
+    )
+    probes: Probes = Field(default_factory=Probes)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    target_cpu_utilization: Annotated[int, Field(ge=1, le=100)] = 70
+    target_gpu_utilization: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None, description="Scale on GPU utilisation (needs the DCGM metrics adapter) instead of CPU."
+    )
+
+
+class KubernetesDrift(Strict):
+    """A scheduled drift job: the image reads `source` and writes reports under drift/<name>/."""
+
+    name: KubernetesName
+    image: ImageUri
+    source: S3Uri
+    schedule: str = Field(description="Five-field cron, e.g. `0 * * * *`.")
+    cpu: Quantity = "1"
+    memory: Quantity = "2Gi"
+    deadline_minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+
+
+class Gateway(Strict):
+    """The Gateway API Gateway that routes to the services: the team's (by name), or one the stack creates."""
+
+    name: KubernetesName = "mlstack"
+    namespace: KubernetesName | None = Field(default=None, description="Default: the platform's namespace.")
+    create: bool = Field(default=True, description="Create it (Envoy Gateway class `eg`), or use the team's.")
+    class_name: KubernetesName = "eg"
+
+
+class Kubernetes(Strict):
+    """Custom serving and scheduled jobs on the environment's EKS cluster."""
+
+    namespace: KubernetesName = Field(description="One namespace per blueprint and environment: `<namespace>-<env>`.")
+    gateway: Gateway = Field(default_factory=Gateway)
+    services: list[KubernetesService] = Field(default_factory=list)
+    drift: list[KubernetesDrift] = Field(default_factory=list)
+
+
 class Retention(Strict):
     """How long the artifact bucket keeps what it holds."""
 
@@ -377,4 +466,5 @@ class Blueprint(Strict):
     endpoints: list[Endpoint] = Field(default_factory=list)
     monitoring: Monitoring | None = None
     feedback: Feedback | None = None
+    kubernetes: Kubernetes | None = None
     policies: Policies = Field(default_factory=Policies)

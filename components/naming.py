@@ -120,6 +120,19 @@ LAMBDA_FUNCTION = NameRule(
 )
 FIREHOSE_STREAM = NameRule("Firehose delivery stream", 64, r"[a-zA-Z0-9_.-]+", "botocore firehose DeliveryStreamName")
 HTTP_API = NameRule("API Gateway HTTP API", 128, None, "botocore apigatewayv2 StringWithLengthBetween1And128")
+# Kubernetes namespaces are DNS-1123 labels (RFC 1123): at most 63 lower-case alphanumerics and '-'.
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names
+KUBERNETES_NAMESPACE = NameRule(
+    "Kubernetes namespace", 63, r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", "kubernetes.io names: DNS label names"
+)
+# RDS DB instance identifiers: 1-63 letters, digits and hyphens, starting with a letter, no '--' and
+# no trailing hyphen (botocore rds CreateDBInstance DBInstanceIdentifier documentation).
+RDS_INSTANCE = NameRule(
+    "RDS DB instance", 63, r"[a-z](-?[a-z0-9])*", "botocore rds CreateDBInstanceMessage DBInstanceIdentifier"
+)
+RDS_SUBNET_GROUP = NameRule(
+    "RDS DB subnet group", 255, r"[a-z0-9 ._-]+", "botocore rds CreateDBSubnetGroupMessage DBSubnetGroupName"
+)
 SCALING_POLICY = NameRule(
     # botocore's pattern is \p{Print}+; Python's re has no \p, and our names are printable ASCII.
     "Application Auto Scaling policy",
@@ -431,3 +444,27 @@ def versioned_name(base: str, content: object, max_length: int = MAX_SAGEMAKER_N
     identity = {"base": base, "content": content}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:DIGEST_LENGTH]
     return f"{base[: max_length - DIGEST_LENGTH - 1].rstrip('-')}-{digest}"
+
+
+# --- Kubernetes -------------------------------------------------------------------------------------
+
+
+def kubernetes_namespace(namespace: str, environment: str) -> str:
+    """One namespace per blueprint and environment (KUBERNETES_NAMESPACE), so environments that share
+    a cluster never share objects."""
+    return f"{namespace}-{environment}"
+
+
+def kubernetes_role_name(prefix: str, region: str, workload: str) -> str:
+    """The IAM role of one Kubernetes workload's pods (IAM_ROLE): each gets exactly its own access."""
+    return _role(prefix, region, f"k8s-{workload}")
+
+
+def rds_instance_name(prefix: str, purpose: str) -> str:
+    """An RDS instance (RDS_INSTANCE), e.g. MLflow's backend store."""
+    return f"{prefix}-{purpose}"
+
+
+def cluster_name(prefix: str, configured: str | None) -> str:
+    """The EKS cluster of an environment: as configured, else `<blueprint>-<environment>`."""
+    return configured or prefix

@@ -6,7 +6,17 @@ the first problem: users see everything wrong with a blueprint at once. One modu
 
 from __future__ import annotations
 
-from blueprints.rules import feature_store, feedback, monitoring, names, policies, registry, serving, tracking
+from blueprints.rules import (
+    feature_store,
+    feedback,
+    kubernetes,
+    monitoring,
+    names,
+    policies,
+    registry,
+    serving,
+    tracking,
+)
 from blueprints.rules.common import Finding, Path
 from blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
 from blueprints.rules.serving import serverless_models
@@ -21,6 +31,7 @@ _CHECKS = (
     tracking.check,
     monitoring.check,
     feedback.check,
+    kubernetes.check,
     policies.check,
 )
 

@@ -97,6 +97,40 @@ def physical_names(blueprint: Blueprint, environment: str) -> list[PhysicalName]
     if blueprint.feedback:
         for rule, name in naming.feedback_resource_names(prefix, region).values():
             add(rule, name, platform, _PLATFORM, prefix)
+    if blueprint.kubernetes:
+        names += _kubernetes_names(blueprint, environment, prefix)
+    return names
+
+
+def _kubernetes_names(blueprint: Blueprint, environment: str, prefix: str) -> list[PhysicalName]:
+    kubernetes = blueprint.kubernetes
+    assert kubernetes is not None
+    namespace = naming.kubernetes_namespace(kubernetes.namespace, environment)
+    names = [
+        PhysicalName(
+            naming.KUBERNETES_NAMESPACE, namespace, ("kubernetes", "namespace"), "namespace", kubernetes.namespace
+        )
+    ]
+    workloads: list[tuple[str, Path, str]] = []
+    for index, service in enumerate(kubernetes.services):
+        workloads.append((service.name, ("kubernetes", "services", index, "name"), "service name"))
+    for index, job in enumerate(kubernetes.drift):
+        workloads.append((job.name, ("kubernetes", "drift", index, "name"), "drift job name"))
+    if blueprint.experiment_tracking and blueprint.experiment_tracking.kind == "mlflow-on-kubernetes":
+        workloads.append(("mlflow", ("experiment_tracking", "kind"), _PLATFORM))
+        names.append(
+            PhysicalName(
+                naming.RDS_INSTANCE,
+                naming.rds_instance_name(prefix, "mlflow"),
+                ("environments", environment),
+                _PLATFORM,
+                prefix,
+            )
+        )
+    for workload, path, part in workloads:
+        role = naming.kubernetes_role_name(prefix, blueprint.region, workload)
+        names.append(PhysicalName(naming.IAM_ROLE, role, path, part, workload))
+        names.append(PhysicalName(naming.IAM_ROLE_POLICY, naming.role_policy_name(role), path, part, workload))
     return names
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from blueprints.rules.common import Finding
 from blueprints.schema import Blueprint
 
-SUPPORTED_TRACKING_KINDS = ("sagemaker-mlflow",)
+SUPPORTED_TRACKING_KINDS = ("sagemaker-mlflow", "mlflow-on-kubernetes")
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
