@@ -22,11 +22,16 @@ still get AWS credentials. `fsGroup` is set so the non-root user can read the pr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
+import pulumi_aws as aws
+
+from components.kubernetes.iam_documents import role_policy, trust_policy
+from components.naming import role_arn, role_policy_name
+from components.options import child_options, replacement_options
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,106 @@ class PodIamArgs:
     oidc_provider_arn: str | None = None
     """IRSA only: ARN of the cluster's IAM OIDC provider,
     `arn:<partition>:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>`."""
+
+
+IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+@dataclass(frozen=True)
+class PodRole:
+    """What `pod_role` created."""
+
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy | None
+    association: aws.eks.PodIdentityAssociation | None
+    service_account_annotations: Mapping[str, pulumi.Input[str]]
+    """Annotations the service account needs (the IRSA role ARN), empty for Pod Identity."""
+    dependencies: Sequence[pulumi.Resource]
+    """What pods must wait for: the policy (and association), so they never start without access."""
+
+
+def pod_role(
+    name: str,
+    parent: pulumi.Resource,
+    opts: pulumi.ResourceOptions | None,
+    iam: PodIamArgs,
+    *,
+    namespace: str,
+    service_account: str,
+    description: str,
+    tags: Mapping[str, str],
+    extra_read: Sequence[pulumi.Input[str]] = (),
+    extra_write: Sequence[pulumi.Input[str]] = (),
+    delete: Sequence[pulumi.Input[str]] = (),
+    topic_arn: pulumi.Input[str] | None = None,
+) -> PodRole:
+    """The role `f"{name}-role"`, its inline policy `f"{name}-role-policy"` and, for Pod Identity,
+    the association `f"{name}-pod-identity"`, all children of `parent`."""
+    if iam.mode == "irsa" and not iam.oidc_provider_arn:
+        raise ValueError(f"{name}: IRSA needs oidc_provider_arn")
+    child = child_options(parent, opts)
+    role = aws.iam.Role(
+        f"{name}-role",
+        name=iam.role_name,
+        description=description,
+        assume_role_policy=trust_policy(
+            iam.mode,
+            cluster_name=iam.cluster_name,
+            namespace=namespace,
+            service_account=service_account,
+            oidc_provider_arn=iam.oidc_provider_arn,
+        ),
+        tags=dict(tags),
+        # Only a new name replaces a role, so the replacement can exist first (see components.options).
+        opts=replacement_options(child),
+    )
+    reads = [*iam.read_prefixes, *extra_read]
+    writes = [*iam.write_prefixes, *extra_write]
+    document = pulumi.Output.all(
+        pulumi.Output.from_input(iam.partition),
+        pulumi.Output.all(*reads),
+        pulumi.Output.all(*writes),
+        pulumi.Output.all(*delete),
+        pulumi.Output.from_input(iam.kms_key_arn),
+        pulumi.Output.from_input(topic_arn),
+    ).apply(
+        lambda v: role_policy(
+            partition=v[0],
+            region=iam.region,
+            read_uris=v[1],
+            write_uris=v[2],
+            delete_uris=v[3],
+            kms_key_arn=v[4],
+            topic_arn=v[5],
+        )
+    )
+    has_permissions = bool(reads or writes or delete or topic_arn is not None)
+    policy = (
+        aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            name=role_policy_name(iam.role_name),
+            role=role.id,
+            policy=document.apply(lambda text: text or "{}"),
+            opts=replacement_options(child),
+        )
+        if has_permissions
+        else None
+    )
+    dependencies: list[pulumi.Resource] = [policy] if policy is not None else [role]
+    association = None
+    annotations: dict[str, pulumi.Input[str]] = {}
+    if iam.mode == "pod-identity":
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-pod-identity",
+            cluster_name=iam.cluster_name,
+            namespace=namespace,
+            service_account=service_account,
+            role_arn=role.arn,
+            tags=dict(tags),
+            opts=child,
+        )
+        dependencies.append(association)
+    else:
+        arn = pulumi.Output.all(pulumi.Output.from_input(iam.partition), pulumi.Output.from_input(iam.account_id))
+        annotations[IRSA_ROLE_ANNOTATION] = arn.apply(lambda v: role_arn(v[0], v[1], iam.role_name))
+    return PodRole(role, policy, association, annotations, dependencies)
