@@ -125,3 +125,30 @@ def max_interval_seconds(schedule: str) -> int:
     # Across days: from one run day's last run to the next run day's first.
     across = max(((b - a) * 1440 - times[-1] + times[0] for a, b in itertools.pairwise(run_days)), default=0)
     return max(within_day, across) * 60
+
+
+# Time for a finished run's PUT to show in S3 request metrics and for a pod to start, on top of
+# the schedule's gap and the run's deadline.
+ALARM_GRACE_SECONDS = 900
+# CloudWatch: Period x EvaluationPeriods at most 7 days, and at most 1 day for periods under an
+# hour (PutMetricAlarm, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+_MAX_EVALUATION_SECONDS = 7 * 86400
+_MAX_SHORT_PERIOD_EVALUATION_SECONDS = 86400
+
+
+def missing_run_alarm_window(schedule: str, deadline_seconds: int) -> tuple[int, int]:
+    """(period, evaluation periods) of an alarm that fires when no run has finished for longer
+    than the schedule's longest gap plus the run deadline plus `ALARM_GRACE_SECONDS`.
+
+    Raises ValueError when that window exceeds what a CloudWatch alarm can evaluate (7 days)."""
+    window = max_interval_seconds(schedule) + deadline_seconds + ALARM_GRACE_SECONDS
+    if window <= _MAX_SHORT_PERIOD_EVALUATION_SECONDS:
+        period = 300
+    elif window <= _MAX_EVALUATION_SECONDS:
+        period = 3600
+    else:
+        raise ValueError(
+            f"{schedule!r} can go {window // 3600} hours (gap, deadline and grace) without a report; "
+            "a CloudWatch alarm evaluates at most 7 days, so the missing-report alarm cannot watch it"
+        )
+    return period, -(-window // period)

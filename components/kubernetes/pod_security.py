@@ -117,35 +117,41 @@ def secure_container(
     image: str,
     cpu: str,
     memory: str,
-    liveness: Manifest,
-    readiness: Manifest,
+    liveness: Manifest | None,
+    readiness: Manifest | None,
     gpus: int = 0,
     port: int | None = None,
     command: Sequence[str] = (),
-    args: Sequence[str] = (),
-    env: Mapping[str, str] = {},
+    args: Sequence[Any] = (),
+    env: Mapping[str, Any] = {},
     secret_env: Mapping[str, tuple[str, str]] = {},
+    field_env: Mapping[str, str] = {},
     startup: Manifest | None = None,
     cache_path: str = MODEL_CACHE_PATH,
+    cache_volume: str = CACHE_VOLUME,
     pre_stop_sleep_seconds: int | None = None,
 ) -> Manifest:
     """One container: the security context above, /tmp and `cache_path` on emptyDirs, probes,
-    requests == limits. `secret_env` maps a variable to (Secret name, key)."""
+    requests == limits. `env` values may be Pulumi inputs; `secret_env` maps a variable to (Secret
+    name, key), `field_env` to a pod field (`metadata.name`). Probes are None only for
+    run-to-completion containers, which serve nothing to probe."""
     container: Manifest = {
         "name": name,
         "image": image,
         "imagePullPolicy": "Always",
         "securityContext": container_security_context(),
         "resources": resources(cpu, memory, gpus),
-        "livenessProbe": liveness,
-        "readinessProbe": readiness,
         "volumeMounts": [
             {"name": TMP_VOLUME, "mountPath": TMP_PATH},
-            {"name": CACHE_VOLUME, "mountPath": cache_path},
+            {"name": cache_volume, "mountPath": cache_path},
         ],
         # A readable reason in `kubectl describe` when the process dies before writing one.
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
+    if liveness is not None:
+        container["livenessProbe"] = liveness
+    if readiness is not None:
+        container["readinessProbe"] = readiness
     if command:
         container["command"] = list(command)
     if args:
@@ -156,6 +162,9 @@ def secure_container(
     variables += [
         {"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": secret_key}}}
         for key, (secret, secret_key) in sorted(secret_env.items())
+    ]
+    variables += [
+        {"name": key, "valueFrom": {"fieldRef": {"fieldPath": path}}} for key, path in sorted(field_env.items())
     ]
     if variables:
         container["env"] = variables
@@ -177,6 +186,7 @@ def secure_pod_spec(
     termination_grace_seconds: int = 30,
     restart_policy: str | None = None,
     cache_size: str = "20Gi",
+    cache_volume: str = CACHE_VOLUME,
     tmp_size: str = "1Gi",
 ) -> Manifest:
     """A pod spec around `containers`: no API token, the pod security context, the emptyDir volumes
@@ -192,7 +202,7 @@ def secure_pod_spec(
         "containers": list(containers),
         "volumes": [
             {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": tmp_size}},
-            {"name": CACHE_VOLUME, "emptyDir": {"sizeLimit": cache_size}},
+            {"name": cache_volume, "emptyDir": {"sizeLimit": cache_size}},
         ],
     }
     selector = dict(node_selector) if node_selector else (dict(GPU_NODE_SELECTOR) if gpus else {})

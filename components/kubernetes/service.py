@@ -365,7 +365,7 @@ def _pod_metadata(args: InferenceServiceArgs, pods: Mapping[str, str]) -> Manife
         tags=args.tags,
     )
     # A pod template carries labels and annotations only; its name and namespace come from the Deployment.
-    template: Manifest = {"labels": {**meta["labels"], **pods}}  # type: ignore[dict-item]
+    template: Manifest = {"labels": {**meta["labels"], **pods}}
     if "annotations" in meta:
         template["annotations"] = meta["annotations"]
     return template
