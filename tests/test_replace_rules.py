@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,7 @@ from blueprints.load import validate_file
 from stack.plan import plan_file
 from stack.plan.engine import UNKNOWN_TEXT, PlannedResource
 from stack.plan.replace_rules import (
+    K8S_AUTONAMED_ANNOTATION,
     RULES,
     UNKNOWN,
     UnknownResourceType,
@@ -28,6 +30,8 @@ TF_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 NATIVE_ENDPOINT = "aws-native:sagemaker:Endpoint"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DATA_QUALITY = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+RDS = "aws:rds/instance:Instance"
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +81,10 @@ def test_rules_are_internally_consistent(rule: Any) -> None:
     if rule.updatable:
         assert rule.force_new == ("*",), "updatable only qualifies a ('*',) rule"
     assert not (rule.delete_before_replace_when_named and rule.name_input is None)
+    assert not (rule.delete_before_replace_when_kept and rule.name_input is None)
+    assert not (rule.delete_before_replace_when_kept and rule.delete_before_replace_when_named)
+    if rule.type.startswith("kubernetes:"):
+        assert rule.force_new[:2] == ("metadata.name", "metadata.namespace"), rule.type
     assert len(set(rule.force_new)) == len(rule.force_new)
 
 
@@ -292,18 +300,174 @@ def test_providers_are_never_replaced() -> None:
         assert replace_reasons(kind, {"region": "eu-west-1"}, {"region": "us-east-1"}) == []
 
 
-# A rename replaces everything the program names, except an HTTP API, whose name is updatable.
-_RENAME_UPDATES = {"aws:apigatewayv2/api:Api"}
+# A rename replaces everything the program names, except an HTTP API, whose name is updatable, and an
+# RDS instance, which TF renames in place (ModifyDBInstance NewDBInstanceIdentifier).
+_RENAME_UPDATES = {"aws:apigatewayv2/api:Api", RDS}
+
+
+def _with(inputs: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `inputs` with the dot-separated `path` set to `value` (intermediate maps copied)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return {**inputs, head: value}
+    return {**inputs, head: _with(dict(inputs.get(head) or {}), rest, value)}
 
 
 def test_renaming_a_planned_resource_replaces_it() -> None:
     for kind, resource in planned_custom_resources().items():
         rule = rule_for(kind)
         assert replace_reasons(kind, resource.inputs, resource.inputs) == [], kind
-        if rule.name_input is None or rule.name_input not in resource.inputs or kind in _RENAME_UPDATES:
+        if rule.name_input is None or kind in _RENAME_UPDATES:
             continue
-        renamed = {**resource.inputs, rule.name_input: "renamed-by-test"}
-        assert replace_reasons(kind, resource.inputs, renamed) == [rule.name_input], kind
-        assert provider_delete_before_replace(kind, renamed) == (
+        path = rule.name_input
+        if path.split(".")[0] not in resource.inputs:
+            continue
+        renamed = _with(resource.inputs, path, "renamed-by-test")
+        assert replace_reasons(kind, resource.inputs, renamed) == [path], kind
+        # A Kubernetes rename creates the new object first; a bridged name deletes first.
+        assert provider_delete_before_replace(kind, renamed, old=resource.inputs) == (
             rule.delete_before_replace_when_named or rule.delete_before_replace_always
         ), kind
+
+
+def test_rds_rename_updates_in_place() -> None:
+    db = planned_custom_resources()[RDS].inputs
+    assert replace_reasons(RDS, db, {**db, "identifier": "lab-prod-mlflow-2"}) == []
+
+
+# --- Kubernetes (pulumi-kubernetes forceNewProperties) ------------------------------------------------
+
+
+def _deployment() -> dict[str, Any]:
+    return dict(planned_custom_resources()[DEPLOYMENT].inputs)
+
+
+def _image(inputs: dict[str, Any], image: str) -> dict[str, Any]:
+    spec = inputs["spec"]
+    pod = spec["template"]["spec"]
+    containers = [{**pod["containers"][0], "image": image}, *pod["containers"][1:]]
+    template = {**spec["template"], "spec": {**pod, "containers": containers}}
+    return {**inputs, "spec": {**spec, "template": template}}
+
+
+def test_deployment_image_change_is_patched_in_place() -> None:
+    old = _deployment()
+    new = _image(old, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gnn-scorer:1.5.0")
+    assert changed_paths(old, new) == ["spec.template.spec.containers[0].image"]
+    assert replace_reasons(DEPLOYMENT, old, new) == []
+    assert replace_reasons(DEPLOYMENT, old, _with(old, "spec.replicas", 7)) == []
+
+
+def test_deployment_selector_change_replaces_and_deletes_first_when_named() -> None:
+    old = _deployment()
+    new = _with(old, "spec.selector.matchLabels", {"app.kubernetes.io/name": "gnn-scorer-v2"})
+    assert replace_reasons(DEPLOYMENT, old, new) == ["spec.selector"]
+    # Same program-set name and namespace: the provider deletes the old Deployment first.
+    assert provider_delete_before_replace(DEPLOYMENT, new, old=old)
+    assert provider_delete_before_replace(DEPLOYMENT, new)
+
+
+def test_deployment_selector_change_with_rename_creates_first() -> None:
+    old = _deployment()
+    new = _with(_with(old, "spec.selector.matchLabels", {"app": "x"}), "metadata.name", "gnn-scorer-2")
+    assert replace_reasons(DEPLOYMENT, old, new) == ["metadata.name", "spec.selector"]
+    assert not provider_delete_before_replace(DEPLOYMENT, new, old=old)
+
+
+def test_autonamed_kubernetes_object_creates_first() -> None:
+    old = _deployment()
+    annotations = {**old["metadata"].get("annotations", {}), K8S_AUTONAMED_ANNOTATION: "true"}
+    new = _with(_with(old, "metadata.annotations", annotations), "spec.selector.matchLabels", {"a": "b"})
+    assert replace_reasons(DEPLOYMENT, old, new) == ["spec.selector"]
+    assert not provider_delete_before_replace(DEPLOYMENT, new, old=old)
+
+
+def test_namespace_move_replaces_every_kubernetes_object() -> None:
+    for kind, resource in planned_custom_resources().items():
+        if not kind.startswith("kubernetes:") or "namespace" not in resource.inputs.get("metadata", {}):
+            continue
+        moved = _with(resource.inputs, "metadata.namespace", "elsewhere")
+        assert replace_reasons(kind, resource.inputs, moved) == ["metadata.namespace"], kind
+        assert not provider_delete_before_replace(kind, moved, old=resource.inputs), kind
+
+
+def test_service_type_updates_but_cluster_ip_replaces() -> None:
+    kind = "kubernetes:core/v1:Service"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, _with(old, "spec.type", "NodePort")) == []
+    assert replace_reasons(kind, old, _with(old, "spec.clusterIP", "10.0.0.10")) == ["spec.clusterIP"]
+
+
+def test_secret_data_change_replaces_with_the_default_provider() -> None:
+    kind = "kubernetes:core/v1:Secret"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, {**old, "stringData": {"uri": "postgresql://new"}}) == ["stringData"]
+    labels = {**old["metadata"]["labels"], "team": "other"}
+    assert replace_reasons(kind, old, _with(old, "metadata.labels", labels)) == []
+
+
+def test_policy_v1_budget_and_cron_job_spec_changes_are_patched() -> None:
+    budget = "kubernetes:policy/v1:PodDisruptionBudget"
+    old = planned_custom_resources()[budget].inputs
+    assert replace_reasons(budget, old, _with(old, "spec.maxUnavailable", 2)) == []
+    cron = "kubernetes:batch/v1:CronJob"
+    old = planned_custom_resources()[cron].inputs
+    assert replace_reasons(cron, old, _with(old, "spec.schedule", "17 3 * * *")) == []
+    assert replace_reasons(cron, old, _with(old, "spec.jobTemplate.spec.backoffLimit", 5)) == []
+
+
+def test_custom_resource_spec_changes_are_patched() -> None:
+    kind = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, _with(old, "spec.rules", [])) == []
+
+
+def test_kubernetes_provider_namespace_updates_but_kubeconfig_replaces() -> None:
+    kind = "pulumi:providers:kubernetes"
+    assert replace_reasons(kind, {"namespace": "a"}, {"namespace": "b"}) == []
+    assert replace_reasons(kind, {"namespace": "a"}, {"namespace": "a", "kubeconfig": UNKNOWN}) == ["kubeconfig"]
+
+
+# --- the MLflow database and its password -------------------------------------------------------------
+
+
+def test_rds_engine_version_and_password_update_but_db_name_replaces() -> None:
+    db = planned_custom_resources()[RDS].inputs
+    assert replace_reasons(RDS, db, {**db, "engineVersion": "17", "password": "rotated"}) == []
+    assert replace_reasons(RDS, db, {**db, "dbName": "tracking"}) == ["dbName"]
+    # A new KMS key is unknown at preview time, and an unknown ForceNew value replaces the database.
+    keyed = {**db, "kmsKeyId": "arn:aws:kms:eu-west-1:000000000000:key/1"}
+    assert replace_reasons(RDS, keyed, {**keyed, "kmsKeyId": UNKNOWN}) == ["kmsKeyId"]
+    # The identifier is auto-named in pulumi-aws v7 and the program sets it: a replacement deletes first.
+    assert provider_delete_before_replace(RDS, db)
+
+
+def test_any_random_password_change_regenerates_it() -> None:
+    kind = "random:index/randomPassword:RandomPassword"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, {**old, "length": 48}) == ["length"]
+    assert replace_reasons(kind, old, {**old, "overrideSpecial": "-_"}) == ["overrideSpecial"]
+    assert replace_reasons(kind, old, {**old, "keepers": {"rotation": "2026-09"}}) == ["keepers"]
+
+
+def test_security_group_rules_update_but_description_replaces() -> None:
+    kind = "aws:ec2/securityGroup:SecurityGroup"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, {**old, "ingress": []}) == []
+    assert replace_reasons(kind, old, {**old, "description": "PostgreSQL"}) == ["description"]
+    assert provider_delete_before_replace(kind, old)
+
+
+def test_pod_identity_role_updates_but_service_account_replaces() -> None:
+    kind = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, {**old, "roleArn": "arn:aws:iam::000000000000:role/other"}) == []
+    assert replace_reasons(kind, old, {**old, "serviceAccount": "other"}) == ["serviceAccount"]
+    assert not provider_delete_before_replace(kind, old)
+
+
+def test_bucket_metric_filter_updates() -> None:
+    kind = "aws:s3/bucketMetric:BucketMetric"
+    old = planned_custom_resources()[kind].inputs
+    assert replace_reasons(kind, old, {**old, "filter": {"prefix": "drift/other/"}}) == []
+    assert replace_reasons(kind, old, {**old, "bucket": "other-bucket"}) == ["bucket"]

@@ -56,6 +56,31 @@ in pulumi_aws_native/sagemaker/endpoint.py of the installed 1.84.0 SDK). So ever
 replacement deletes first, named or not. `DiffConfig` reports changes without replace keys, so an
 aws-native provider is updated, never replaced (cfnProvider.DiffConfig, same file).
 
+How pulumi-kubernetes decides
+-----------------------------
+Its `Diff` builds a JSON merge patch from the old live object (pruned to the shape of the old
+inputs) to the new inputs and marks a changed path as a replacement when a force-new path is a
+prefix of it (`openapi.PatchPropertiesChanged`, jsonpath match). The force-new paths are always
+`.metadata.name` and `.metadata.namespace`, plus a per group/version/kind table: apps/v1 Deployment
+`.spec.selector`, core/v1 Service `.spec.clusterIP`, core/v1 Secret `.type` (and `.data`,
+`.stringData` unless the provider runs with `enableSecretMutable`, default false, and the Secret is
+not `immutable`), batch/v1 *Job* (not CronJob) `.spec.template` and friends, policy/v1beta1 (not v1)
+PodDisruptionBudget `.spec`; every kind or custom resource group not in the table gets only the
+metadata pair. It asks for delete-before-replace only when the object is named by the program (not
+`pulumi.com/autonamed`) and the new name and namespace equal the old ones, so a rename creates the
+new object first:
+pulumi/pulumi-kubernetes@94977969d64112b04e19945818a7d5d5f38f631d:provider/pkg/provider/diff.go
+(forceNewProperties), provider/pkg/provider/provider.go (kubeProvider.Diff, convertPatchToDiff,
+DiffConfig), provider/pkg/metadata/naming.go (IsNamed, IsAutonamed). That snapshot is 4.32.0 plus 27
+commits, older than the installed 4.34.2 SDK; diff.go last changed in February 2026.
+`provider_delete_before_replace` needs the old inputs for that rule; without them it assumes the
+name and namespace are kept.
+
+How pulumi-random decides
+-------------------------
+A plugin-framework bridge of hashicorp/terraform-provider-random v3.9.0 (pulumi/pulumi-random
+provider/go.mod pins f8d869dc98d9); every password argument carries a RequiresReplace plan modifier.
+
 The program has the last word
 -----------------------------
 `deleteBeforeReplace := diff.DeleteBeforeReplace; if goal.DeleteBeforeReplace != nil {
@@ -106,12 +131,16 @@ class ReplaceRule:
     # Input paths; a change at or below one forces replacement. ("*",): every input except `updatable`.
     force_new: tuple[str, ...]
     updatable: tuple[str, ...] = ()
+    # Dot-separated like the force_new paths ("metadata.name" for Kubernetes objects).
     name_input: str | None = None
     delete_before_replace_when_named: bool = False
     source: str = ""
     note: str = ""
     # aws-native asks for delete-before-replace on every replacement, named or not.
     delete_before_replace_always: bool = False
+    # pulumi-kubernetes: delete first only when the program names the object and these inputs keep
+    # their old values (a rename or a move to another namespace creates first).
+    delete_before_replace_when_kept: tuple[str, ...] = ()
 
 
 class UnknownResourceType(KeyError):
@@ -159,6 +188,43 @@ _NAME_COLLIDES = (
     "the name is not auto-named in pulumi-aws (required in the SDK), so the bridge does not ask for "
     "delete-before-replace: replacing it under an unchanged name creates first and collides unless the "
     "program sets delete_before_replace=True"
+)
+
+_K8S = "pulumi/pulumi-kubernetes@94977969d64112b04e19945818a7d5d5f38f631d"
+_K8S_SOURCE = f"{_K8S}:provider/pkg/provider/diff.go; {_K8S}:provider/pkg/provider/provider.go"
+_K8S_IDENTITY: Final = ("metadata.name", "metadata.namespace")
+# Set by pulumi-kubernetes' Check on an object it named itself (metadata.AnnotationAutonamed).
+K8S_AUTONAMED_ANNOTATION: Final = "pulumi.com/autonamed"
+
+_K8S_METADATA_ONLY = (
+    "not in the provider's force-new table, so only metadata.name and metadata.namespace replace; "
+    "everything else is patched in place"
+)
+_CUSTOM_RESOURCE = (
+    "a custom resource (apiextensions CustomResource with a per-kind token): its group is not in the "
+    "force-new table, so only metadata.name and metadata.namespace replace and spec changes are "
+    "patched in place"
+)
+
+
+def _k8s(type_: str, force_new: tuple[str, ...] = (), note: str = _K8S_METADATA_ONLY) -> ReplaceRule:
+    """A pulumi-kubernetes object: identity plus the kind's force-new paths; delete first if kept named."""
+    return ReplaceRule(
+        type=type_,
+        force_new=(*_K8S_IDENTITY, *force_new),
+        name_input="metadata.name",
+        delete_before_replace_when_kept=_K8S_IDENTITY,
+        source=_K8S_SOURCE,
+        note=note,
+    )
+
+
+# terraform-provider-aws upstream commit under Pulumi's patched-v5.14.0 branch
+# (pulumi/terraform-provider-aws@122a58103640826a4793ef37353289632b78452b); the patches on top only
+# change the "Managed by Terraform" description defaults of the subnet and security groups.
+_TF_5_14 = "8aebcb61aa37f33f47606097cce23e5aa1783121"
+_OLDER_5_14 = (
+    "read at v5.14.0 (August 2023), much older than the bridged v6 release; arguments added since were not checked"
 )
 
 _RULES: tuple[ReplaceRule, ...] = (
@@ -493,6 +559,125 @@ _RULES: tuple[ReplaceRule, ...] = (
         source=_tf("internal/service/s3/bucket_versioning.go", index="2047336413"),
         note="versioningConfiguration and mfa update in place",
     ),
+    # --- EKS, RDS, EC2, S3 metrics (the MLflow-on-Kubernetes database and the drift jobs) ----------
+    ReplaceRule(
+        type="aws:eks/podIdentityAssociation:PodIdentityAssociation",
+        force_new=("clusterName", "namespace", "serviceAccount"),
+        source=_tf("internal/service/eks/pod_identity_association.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+        note="a plugin-framework resource: roleArn, targetRoleArn, disableSessionTags and tags go through "
+        "UpdatePodIdentityAssociation; a replacement always has a new (cluster, namespace, service account) "
+        "key, so creating first cannot collide. The installed SDK also has a `policy` input that the copy "
+        "read lacks; whether it replaces was not checked",
+    ),
+    _named(
+        "aws:rds/instance:Instance",
+        (
+            "availabilityZone",
+            "backupTarget",
+            "characterSetName",
+            "customIamInstanceProfile",
+            "dbName",
+            "engine",
+            "kmsKeyId",
+            "ncharCharacterSetName",
+            "restoreToPointInTime#",
+            "s3Import.bucketName",
+            "s3Import.bucketPrefix",
+            "s3Import.ingestionRole",
+            "s3Import.sourceEngine",
+            "s3Import.sourceEngineVersion",
+            "snapshotIdentifier",
+            "storageEncrypted",
+            "timezone",
+            "username",
+        ),
+        _tf("internal/service/rds/instance.go", _TF_5_14),
+        name="identifier",
+        note="identifier is NOT ForceNew: a rename is an in-place ModifyDBInstance(NewDBInstanceIdentifier), "
+        "which changes the endpoint hostname. engineVersion, instanceClass, allocatedStorage, storageType, "
+        "password, multiAz, vpcSecurityGroupIds, dbSubnetGroupName and the backup/monitoring settings update "
+        "in place (an engineVersion bump is an in-place upgrade; a major one also needs "
+        "allowMajorVersionUpgrade). dbName, username, engine, kmsKeyId and storageEncrypted replace the "
+        "database: kmsKeyId is unknown whenever its key is new, so a replaced KMS key replaces the "
+        "instance. pulumi-aws v7 marks identifier AutoNamed (provider/resource_overrides.go, "
+        "pulumi/pulumi-aws@015d343812852f40a045a28e7f6e04bca69548f3), so with the program's identifier "
+        "any replacement deletes the live database first (deletionProtection makes that delete fail; "
+        "without it the final snapshot is taken and the new database starts empty). " + _OLDER_5_14,
+    ),
+    _named(
+        "aws:rds/subnetGroup:SubnetGroup",
+        ("name", "namePrefix"),
+        _tf("internal/service/rds/subnet_group.go", _TF_5_14)
+        + "; "
+        + _tf("internal/service/rds/subnet_group.go", "01c08000ddb14181b5bd19201d8fca311dc570e4"),
+        note="description and subnetIds go through ModifyDBSubnetGroup. Only a rename replaces, and the bridge "
+        "then deletes first: RDS refuses to delete a subnet group an instance still uses. " + _OLDER_5_14,
+    ),
+    _named(
+        "aws:ec2/securityGroup:SecurityGroup",
+        ("description", "name", "namePrefix", "vpcId"),
+        _tf("internal/service/ec2/vpc_security_group.go", _TF_5_14),
+        note="the description is ForceNew: editing it (or the name) replaces the group, and with the "
+        "program's name the bridge deletes first, which EC2 refuses while the database's network interface "
+        "still uses the group (DependencyViolation until the delete timeout). ingress, egress, "
+        "revokeRulesOnDelete and tags update in place. " + _OLDER_5_14,
+    ),
+    _named(
+        "aws:s3/bucketMetric:BucketMetric",
+        ("bucket", "name"),
+        _tf("internal/service/s3/bucket_metric.go", "033c721bf1eda7db79395cd73acb54c7efa57ffc"),
+        note="name is the metrics configuration ID and is auto-named (no override in pulumi-aws), so a "
+        "program-set name deletes first; filter is put in place (PutBucketMetricsConfiguration)",
+    ),
+    # --- random ------------------------------------------------------------------------------------
+    ReplaceRule(
+        type="random:index/randomPassword:RandomPassword",
+        force_new=("*",),
+        source="hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95:"
+        "internal/provider/resource_password.go; pulumi/pulumi-random@f64d8726a4f5edf2c675e03a53cdf740fb542f47:"
+        "provider/go.mod",
+        note="every argument (length, special, upper, lower, numeric, number, the min_* counts, "
+        "overrideSpecial, keepers) RequiresReplace and Update only copies the plan: ANY change regenerates "
+        "the password, which rotates the MLflow database password (an in-place RDS update) and rewrites the "
+        "backend-store Secret's stringData (which replaces that Secret). Two exceptions: overrideSpecial "
+        'going from "" to unset, and keepers whose new values are all null, do not replace',
+    ),
+    # --- Kubernetes --------------------------------------------------------------------------------
+    _k8s("kubernetes:core/v1:Namespace", note="cluster-scoped; " + _K8S_METADATA_ONLY),
+    _k8s("kubernetes:core/v1:ServiceAccount"),
+    _k8s(
+        "kubernetes:core/v1:Service",
+        ("spec.clusterIP",),
+        note="only spec.clusterIP (and identity) replaces: spec.type, ports, selector and sessionAffinity are "
+        "patched in place",
+    ),
+    _k8s(
+        "kubernetes:core/v1:Secret",
+        ("data", "stringData", "type"),
+        note="with the provider's default enableSecretMutable=false (or an immutable Secret) a change to data "
+        "or stringData replaces the Secret; with enableSecretMutable=true only type does. The program does "
+        "not set enableSecretMutable",
+    ),
+    _k8s(
+        "kubernetes:apps/v1:Deployment",
+        ("spec.selector",),
+        note="only spec.selector (matchLabels, matchExpressions) and identity replace; the pod template "
+        "(image, env, resources, probes), replicas and strategy are patched in place and roll out",
+    ),
+    _k8s("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"),
+    _k8s(
+        "kubernetes:policy/v1:PodDisruptionBudget",
+        note="the table replaces on .spec only for policy/v1beta1; a policy/v1 budget is patched in place",
+    ),
+    _k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy"),
+    _k8s(
+        "kubernetes:batch/v1:CronJob",
+        note="the table lists batch/v1 Job (spec.template, selector, completions, parallelism) but not CronJob: "
+        "schedule and jobTemplate are patched in place and apply to the next Job",
+    ),
+    _k8s("kubernetes:gateway.networking.k8s.io/v1:Gateway", note=_CUSTOM_RESOURCE),
+    _k8s("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", note=_CUSTOM_RESOURCE),
+    _k8s("kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy", note=_CUSTOM_RESOURCE),
     # --- Explicit providers ------------------------------------------------------------------------
     ReplaceRule(
         type="pulumi:providers:aws",
@@ -500,6 +685,17 @@ _RULES: tuple[ReplaceRule, ...] = (
         source=f"{_BRIDGE}:pkg/tfbridge/provider.go",
         note="DiffConfig replaces only for ForcesProviderReplace keys and pulumi-aws v7 marks none (region "
         "dropped it, pulumi/pulumi-aws#5656; its v7 config table was not read here)",
+    ),
+    ReplaceRule(
+        type="pulumi:providers:kubernetes",
+        force_new=("cluster", "clusterIdentifier", "context", "kubeconfig", "renderYamlToDirectory"),
+        source=f"{_K8S}:provider/pkg/provider/provider.go",
+        note="DiffConfig replaces the provider (and so every object it manages) when renderYamlToDirectory "
+        "changes, when clusterIdentifier changes from one value to another, when kubeconfig, context or "
+        "cluster is unknown, or when they select a different active cluster; a set and unchanged "
+        "clusterIdentifier suppresses all of that. This rule over-approximates the kubeconfig case (a "
+        "credential-only change keeps the cluster) and counts adding or removing clusterIdentifier, which "
+        "does not replace. namespace (the program's only provider input) updates",
     ),
     ReplaceRule(
         type="pulumi:providers:aws-native",
@@ -615,17 +811,42 @@ def replace_reasons(resource_type: str, old: Mapping[str, Any], new: Mapping[str
     return sorted({path.removesuffix(COUNT_ONLY) for path in rule.force_new if _differs(path, old_clean, new_clean)})
 
 
-def provider_delete_before_replace(resource_type: str, new: Mapping[str, Any]) -> bool:
+def _value_at(inputs: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a dot-separated path through mappings, or None."""
+    value: Any = inputs
+    for segment in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(segment)
+    return value
+
+
+def _k8s_autonamed(inputs: Mapping[str, Any]) -> bool:
+    annotations = _value_at(inputs, "metadata.annotations")
+    return isinstance(annotations, Mapping) and annotations.get(K8S_AUTONAMED_ANNOTATION) == "true"
+
+
+def provider_delete_before_replace(
+    resource_type: str, new: Mapping[str, Any], old: Mapping[str, Any] | None = None
+) -> bool:
     """Whether the provider asks to delete the old resource before creating its replacement.
 
-    The program's `delete_before_replace` option, when set, overrides this (see the module docstring).
+    `old` (the recorded inputs) only matters for pulumi-kubernetes, which deletes first only when the
+    name and namespace stay the same; without it they are assumed kept. The program's
+    `delete_before_replace` option, when set, overrides this (see the module docstring).
     """
     rule = rule_for(resource_type)
     if rule.delete_before_replace_always:
         return True
-    if rule.name_input is None or not rule.delete_before_replace_when_named:
+    if rule.name_input is None or _value_at(new, rule.name_input) is None:
         return False
-    if new.get(rule.name_input) is None:
+    if rule.delete_before_replace_when_kept:
+        if _k8s_autonamed(new):
+            return False
+        if old is None:
+            return True
+        return all(_value_at(new, path) == _value_at(old, path) for path in rule.delete_before_replace_when_kept)
+    if not rule.delete_before_replace_when_named:
         return False
     # Check lists in __defaults the inputs it filled in; a name it generated is not the program's.
     defaults = new.get("__defaults")
