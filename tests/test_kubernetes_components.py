@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import kubernetes_validate  # type: ignore[import-untyped]
 import pulumi
+import pulumi_aws as aws
 import pytest
 import yaml
 
@@ -518,6 +519,23 @@ def test_service_role_reads_exactly_its_model(plan: Plan) -> None:
     assert found["PlatformKeyViaServices"]["Action"] == ["kms:Decrypt"]
     assert found["PlatformKeyViaServices"]["Condition"] == {
         "StringEquals": {"kms:ViaService": ["s3.eu-west-1.amazonaws.com"]}
+    }
+
+
+def test_a_key_alias_keeps_the_policy_known_before_the_key_exists() -> None:
+    def program(alias: str | None) -> dict[str, pulumi.Output[Any]]:
+        key = aws.kms.Key("recsys-prod-key")
+        role = iam("recsys-prod-euw1-gnn-scorer", kms_key_arn=key.arn, kms_key_alias=alias)
+        return {"url": InferenceService(GPU, gpu_service(iam=role)).service_url}
+
+    by_arn = plan_of(lambda: program(None))
+    assert by_arn.get(ROLE_POLICY, f"{GPU}-role-policy").inputs["policy"] == UNKNOWN_TEXT
+    by_alias = plan_of(lambda: program("alias/mlstack/recsys-prod"))
+    key = statements(by_alias, f"{GPU}-role-policy")["PlatformKeyViaServices"]
+    assert key["Resource"] == [f"arn:aws:kms:eu-west-1:{FAKE_ACCOUNT_ID}:key/*"]
+    assert key["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/mlstack/recsys-prod"},
+        "StringEquals": {"kms:ViaService": ["s3.eu-west-1.amazonaws.com"]},
     }
 
 

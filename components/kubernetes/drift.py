@@ -28,12 +28,11 @@ How a failed run reaches on-call (the SNS topic `alarm_topic_arn`), in two layer
 
 Unverified here (no cluster, no AWS account): S3 request metrics are published at 1-minute
 granularity within minutes (AWS documents "some latency") and are billed as CloudWatch custom
-metrics; SNS accepts publishes to a KMS-encrypted topic from a role that may use the key via SNS
-(the key's policy must allow the account's principals, as mlstack's platform key does for its
-roles); CloudWatch may publish to the encrypted topic only if the key policy allows
-`cloudwatch.amazonaws.com` (the same requirement as the SageMaker endpoint alarms); the job's
-report writer must write the report with a single PUT or a multipart upload (both count, as
-`PutRequests` and `PostRequests`: only PUTs are watched, so write reports under 5 GB with a PUT).
+metrics; `PutRequests` counts the PUTs of a multipart upload's parts as well as PutObject, so a
+report written either way resets the alarm. Read in this repository, not run: the publisher needs
+the platform key through SNS (granted by the role, and the platform key's policy delegates to the
+account's IAM policies), and CloudWatch may use the key for the encrypted topic (the key policy's
+`CloudWatchAlarmsToEncryptedTopic` statement in `components/foundation.py`).
 """
 
 from __future__ import annotations

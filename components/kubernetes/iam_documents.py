@@ -128,6 +128,8 @@ def role_policy(
     delete_uris: Sequence[str] = (),
     kms_key_arn: str | None = None,
     topic_arn: str | None = None,
+    account_id: str | None = None,
+    kms_key_alias: str | None = None,
 ) -> str | None:
     """The permission policy of a pod role; None when it may do nothing (IAM rejects an empty policy)."""
     statements: list[Statement] = []
@@ -159,10 +161,17 @@ def role_policy(
                 "Resource": sorted({_object_resource(partition, uri) for uri in delete_uris}),
             }
         )
-    if kms_key_arn is not None and (read_uris or write_uris or topic_arn):
+    if (kms_key_arn is not None or kms_key_alias is not None) and (read_uris or write_uris or topic_arn):
         suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
         services = [f"s3.{region}.{suffix}"] + ([f"sns.{region}.{suffix}"] if topic_arn else [])
         actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if write_uris or topic_arn else [])
+        condition: dict[str, object] = {"StringEquals": {"kms:ViaService": services}}
+        if kms_key_alias is not None:
+            # The platform's convention: the key through its alias, known before the key exists.
+            resource = f"arn:{partition}:kms:{region}:{account_id}:key/*"
+            condition["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": kms_key_alias}
+        else:
+            resource = str(kms_key_arn)
         statements.append(
             {
                 # Only through S3 (SSE-KMS objects) and SNS (the encrypted topic), never directly:
@@ -170,8 +179,8 @@ def role_policy(
                 "Sid": "PlatformKeyViaServices",
                 "Effect": "Allow",
                 "Action": actions,
-                "Resource": [kms_key_arn],
-                "Condition": {"StringEquals": {"kms:ViaService": services}},
+                "Resource": [resource],
+                "Condition": condition,
             }
         )
     if topic_arn is not None:

@@ -56,6 +56,11 @@ class PodIamArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     """Platform key of SSE-KMS objects (and of the on-call topic): Decrypt for reads, GenerateDataKey
     for writes and publishes."""
+    kms_key_alias: str | None = None
+    """Alias of the platform key (`alias/mlstack/<prefix>`). When set, the policy names the key
+    through it (`kms:ResourceAliases`) instead of by ARN, so the whole document is known at
+    preview even while the key's ARN is not, as the rest of mlstack does
+    (`components.policy_documents.platform_key_statement`)."""
     mode: Literal["pod-identity", "irsa"] = "pod-identity"
     """How the role is bound to the service account (see the module docstring)."""
     oidc_provider_arn: str | None = None
@@ -121,8 +126,10 @@ def pod_role(
         pulumi.Output.all(*reads),
         pulumi.Output.all(*writes),
         pulumi.Output.all(*delete),
-        pulumi.Output.from_input(iam.kms_key_arn),
+        # By alias, the key's unknown ARN need not be resolved (see `kms_key_alias`).
+        pulumi.Output.from_input(None if iam.kms_key_alias else iam.kms_key_arn),
         pulumi.Output.from_input(topic_arn),
+        pulumi.Output.from_input(iam.account_id),
     ).apply(
         lambda v: role_policy(
             partition=v[0],
@@ -132,6 +139,8 @@ def pod_role(
             delete_uris=v[3],
             kms_key_arn=v[4],
             topic_arn=v[5],
+            account_id=v[6],
+            kms_key_alias=iam.kms_key_alias,
         )
     )
     has_permissions = bool(reads or writes or delete or topic_arn is not None)
