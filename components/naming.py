@@ -468,3 +468,8 @@ def rds_instance_name(prefix: str, purpose: str) -> str:
 def cluster_name(prefix: str, configured: str | None) -> str:
     """The EKS cluster of an environment: as configured, else `<blueprint>-<environment>`."""
     return configured or prefix
+
+
+def drift_report_alarm_name(prefix: str, job: str) -> str:
+    """The alarm of a Kubernetes drift job whose report did not arrive (CLOUDWATCH_ALARM)."""
+    return f"{prefix}-{job}-drift-report-missing"

@@ -35,16 +35,21 @@ from components.feedback import FeedbackApi, FeedbackApiArgs
 from components.foundation import Foundation, FoundationArgs
 from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from components.naming import (
+    cluster_name,
     dashboard_name,
     data_capture_prefix,
+    drift_report_alarm_name,
     endpoint_resource_name,
     execution_role_name,
     feature_group_name,
     feature_store_role_name,
+    kubernetes_namespace,
+    kubernetes_role_name,
     model_package_group_name,
     monitoring_schedule_name,
     on_call_topic_name,
     platform_prefix,
+    rds_instance_name,
     tracking_role_name,
     tracking_server_name,
 )
@@ -204,6 +209,143 @@ def _endpoint_args(
     )
 
 
+def _kubernetes(
+    resolved: ResolvedBlueprint,
+    foundation: Foundation,
+    on_platform: pulumi.ResourceOptions,
+    *,
+    account_id: pulumi.Input[str],
+    partition: pulumi.Input[str],
+    topic_arn: pulumi.Input[str] | None,
+) -> dict[str, pulumi.Output[str]]:
+    """The `kubernetes:` section (and MLflow on Kubernetes): one namespace per blueprint and environment."""
+    # Imported here: plans without a `kubernetes:` section never pay for pulumi-kubernetes.
+    import pulumi_kubernetes as k8s
+
+    from components.kubernetes import mlflow as mlflow_component
+    from components.kubernetes.drift import DriftJob, DriftJobArgs
+    from components.kubernetes.routing import NamespaceArgs, PlatformNamespace
+    from components.kubernetes.service import GatewayRefArgs, InferenceService, InferenceServiceArgs, PodIamArgs
+
+    blueprint = resolved.blueprint
+    kubernetes = blueprint.kubernetes
+    assert kubernetes is not None
+    environment = resolved.environment
+    prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
+    namespace = kubernetes_namespace(kubernetes.namespace, resolved.environment_name)
+    cluster = cluster_name(prefix, environment.cluster)
+    tags = platform_tags(resolved)
+    # Credentials come from stack config (`kubernetes:kubeconfig`, `kubernetes:context`) or the ambient
+    # kubeconfig, never from the blueprint; the context defaults to the environment's cluster name.
+    config = pulumi.Config("kubernetes")
+    provider = k8s.Provider(
+        f"{prefix}-k8s",
+        kubeconfig=config.get("kubeconfig"),
+        context=config.get("context"),
+        namespace=namespace,
+    )
+    opts = pulumi.ResourceOptions.merge(on_platform, pulumi.ResourceOptions(providers=[provider]))
+    space = PlatformNamespace(f"{prefix}-namespace", NamespaceArgs(name=namespace, tags=tags), opts=opts)
+    in_space = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[space]))
+    gateway = kubernetes.gateway
+    gateway_ref = GatewayRefArgs(
+        name=gateway.name,
+        namespace=gateway.namespace or namespace,
+        create=gateway.create,
+        gateway_class=gateway.class_name,
+    )
+
+    def pod_iam(workload: str, reads: list[str], writes: list[pulumi.Input[str]]) -> PodIamArgs:
+        return PodIamArgs(
+            cluster_name=cluster,
+            role_name=kubernetes_role_name(prefix, blueprint.region, workload),
+            partition=partition,
+            account_id=account_id,
+            region=blueprint.region,
+            read_prefixes=reads,
+            write_prefixes=writes,
+            kms_key_arn=foundation.key_arn,
+        )
+
+    outputs: dict[str, pulumi.Output[str]] = {"kubernetes_namespace": pulumi.Output.from_input(namespace)}
+    for service in kubernetes.services:
+        component = InferenceService(
+            f"{prefix}-{service.name}",
+            InferenceServiceArgs(
+                name=service.name,
+                namespace=namespace,
+                image=service.image,
+                port=service.port,
+                replicas_min=service.replicas.min,
+                replicas_max=service.replicas.max,
+                cpu=service.cpu,
+                memory=service.memory,
+                gpus=service.gpus,
+                environment=dict(service.environment),
+                model_data=service.model_data,
+                liveness_path=service.probes.liveness_path,
+                readiness_path=service.probes.readiness_path,
+                node_selector=dict(service.node_selector),
+                target_cpu_utilization=service.target_cpu_utilization,
+                target_gpu_utilization=service.target_gpu_utilization,
+                session_header=service.session_affinity.header if service.session_affinity else None,
+                gateway=gateway_ref,
+                iam=pod_iam(service.name, [service.model_data] if service.model_data else [], []),
+                tags=tags,
+            ),
+            opts=in_space,
+        )
+        outputs[f"kubernetes_service_{service.name}"] = component.service_url
+    for job in kubernetes.drift:
+        report = pulumi.Output.concat("s3://", foundation.bucket_name, f"/drift/{job.name}/")
+        DriftJob(
+            f"{prefix}-{job.name}",
+            DriftJobArgs(
+                name=job.name,
+                namespace=namespace,
+                image=job.image,
+                source=job.source,
+                report_uri=report,
+                schedule=job.schedule,
+                cpu=job.cpu,
+                memory=job.memory,
+                deadline_seconds=job.deadline_minutes * 60,
+                iam=pod_iam(job.name, [job.source], [report]),
+                alarm_topic_arn=topic_arn,
+                alarm_name=drift_report_alarm_name(prefix, job.name),
+                tags=tags,
+            ),
+            opts=in_space,
+        )
+    tracking = blueprint.experiment_tracking
+    if tracking is not None and tracking.kind == "mlflow-on-kubernetes":
+        network = environment.network
+        artifacts = pulumi.Output.concat("s3://", foundation.bucket_name, "/mlflow/")
+        mlflow = mlflow_component.MlflowOnKubernetes(
+            f"{prefix}-mlflow",
+            mlflow_component.MlflowOnKubernetesArgs(
+                name="mlflow",
+                namespace=namespace,
+                image=mlflow_component.MLFLOW_IMAGE,
+                artifact_uri=artifacts,
+                # A durable, encrypted PostgreSQL where the environment has a VPC (prod); elsewhere a
+                # file database in the pod, for experiments that may be lost (dev).
+                database="rds-postgres" if network else "sqlite",
+                db_identifier=rds_instance_name(prefix, "mlflow"),
+                db_subnet_group_name=rds_instance_name(prefix, "mlflow"),
+                subnet_ids=list(network.subnet_ids) if network else [],
+                vpc_id=network.vpc_id if network else None,
+                client_security_group_ids=list(network.security_group_ids) if network else [],
+                kms_key_arn=foundation.key_arn,
+                iam=pod_iam("mlflow", [], [artifacts]),
+                tags=tags,
+            ),
+            opts=in_space,
+        )
+        outputs["tracking_server_url"] = mlflow.tracking_uri
+    return outputs
+
+
 def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]:
     """Create every component of the platform; return the stack outputs."""
     blueprint = resolved.blueprint
@@ -337,7 +479,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
             ),
             opts=on_platform,
         )
-    if blueprint.experiment_tracking:
+    if blueprint.experiment_tracking and blueprint.experiment_tracking.kind == "sagemaker-mlflow":
         tracking = ExperimentTracking(
             f"{prefix}-tracking",
             ExperimentTrackingArgs(
@@ -356,6 +498,17 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
         outputs["tracking_server_arn"] = tracking.tracking_server_arn
         outputs["tracking_server_url"] = tracking.tracking_server_url
+    if blueprint.kubernetes:
+        outputs.update(
+            _kubernetes(
+                resolved,
+                foundation,
+                pulumi.ResourceOptions(providers=platform_providers, depends_on=[foundation]),
+                account_id=identity.account_id,
+                partition=partition.partition,
+                topic_arn=topic_arn,
+            )
+        )
     endpoint_components = {}
     for endpoint in blueprint.endpoints:
         arguments = _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name])

@@ -119,12 +119,15 @@ def test_key_lets_cloudwatch_publish_to_the_encrypted_topic(plans: dict[str, Pla
 
 def test_every_alarm_notifies_on_call(plans: dict[str, Plan]) -> None:
     alarms = plans["prod"].by_type(ALARM)
-    # 5 endpoint alarms on the ranker and fraud scorer... plus the LLM's, plus 2 per drift monitor.
-    assert len(alarms) == 3 + 2 + 2 + 2 * 2
+    # 5 endpoint alarms on the ranker and fraud scorer... plus the LLM's, plus 2 per drift monitor,
+    # plus the Kubernetes drift job's missing-report alarm.
+    assert len(alarms) == 3 + 2 + 2 + 2 * 2 + 1
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [UNKNOWN_TEXT], alarm.name  # the topic's ARN, created in this run
         assert alarm.inputs["okActions"] == [UNKNOWN_TEXT]
-        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        # No traffic is no outage; but no report from a drift job is the failure it watches for.
+        missing_report = alarm.name.endswith("-drift-report-missing")
+        assert alarm.inputs["treatMissingData"] == ("breaching" if missing_report else "notBreaching")
         assert alarm.inputs["alarmDescription"]
 
 

@@ -64,7 +64,8 @@ def test_an_unchanged_tree_against_head_is_all_same() -> None:
     assert len(steps) > 80
     assert {step["op"] for step in steps} == {"same"}
     text = mlstack("plan", str(RECSYS), "--env", "prod", "--base", "HEAD")
-    assert "85 unchanged" in text.stdout and "REPLACE" not in text.stdout
+    custom = sum(1 for step in steps if step["newState"]["custom"])
+    assert f"against HEAD (prod): {custom} unchanged" in text.stdout and "REPLACE" not in text.stdout
 
 
 def test_base_plan_json_shows_pulumi_preview_steps(tmp_path: Path, prod_plan: Plan) -> None:
@@ -207,7 +208,8 @@ def test_text_plan_marks_replacements_and_updates(tmp_path: Path, prod_plan: Pla
     base.write_text(preview_json(prod_plan), encoding="utf-8")
     result = mlstack("plan", str(write_edited(tmp_path, reweigh)), "--env", "prod", "--base-plan", str(base))
     assert result.returncode == 0, result.stderr
-    assert "1 to update, 1 to replace (0 deleted first), 83 unchanged" in result.stdout
+    custom = sum(1 for r in prod_plan.resources if r.custom)
+    assert f"1 to update, 1 to replace (0 deleted first), {custom - 2} unchanged" in result.stdout
     assert "+/- REPLACE aws:sagemaker:EndpointConfiguration  recsys-prod-ranker-config" in result.stdout
     assert "replaced because name, productionVariants changed; created first" in result.stdout
     assert "~ aws-native:sagemaker:Endpoint  recsys-prod-ranker-endpoint" in result.stdout

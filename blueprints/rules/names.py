@@ -127,6 +127,10 @@ def _kubernetes_names(blueprint: Blueprint, environment: str, prefix: str) -> li
                 prefix,
             )
         )
+    for index, job in enumerate(kubernetes.drift):
+        alarm = naming.drift_report_alarm_name(prefix, job.name)
+        job_path: Path = ("kubernetes", "drift", index, "name")
+        names.append(PhysicalName(naming.CLOUDWATCH_ALARM, alarm, job_path, "drift job name", job.name))
     for workload, path, part in workloads:
         role = naming.kubernetes_role_name(prefix, blueprint.region, workload)
         names.append(PhysicalName(naming.IAM_ROLE, role, path, part, workload))

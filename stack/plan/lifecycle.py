@@ -251,7 +251,7 @@ def _compare(
         return UpdateStep("same", urn, resource_type, True, old, new, dependents=dependents)
     try:
         reasons = replace_rules.replace_reasons(resource_type, old, new)
-        provider_dbr = replace_rules.provider_delete_before_replace(resource_type, new)
+        provider_dbr = replace_rules.provider_delete_before_replace(resource_type, new, old=old)
     except replace_rules.UnknownResourceType:
         reasons, provider_dbr = [NO_RULE_REASON], True
     forced = [p for p in options.get("replaceOnChanges", ()) if any(_under_any(d, (p,)) for d in diff)]
