@@ -276,6 +276,11 @@ class ExperimentTracking(Strict):
 
     kind: Literal["sagemaker-mlflow", "mlflow-on-kubernetes"]
     size: Literal["Small", "Medium", "Large"] = "Small"
+    image: ImageUri | None = Field(
+        default=None,
+        description="mlflow-on-kubernetes: the tracking server image, best your mirror pinned by digest "
+        "(default ghcr.io/mlflow/mlflow:v3.10.0-full).",
+    )
 
 
 class Replicas(Strict):

@@ -265,6 +265,8 @@ def _kubernetes(
             read_prefixes=reads,
             write_prefixes=writes,
             kms_key_arn=foundation.key_arn,
+            # By alias, the policy is known at preview (the key's ARN is not).
+            kms_key_alias=foundation.key_alias,
         )
 
     outputs: dict[str, pulumi.Output[str]] = {"kubernetes_namespace": pulumi.Output.from_input(namespace)}
@@ -326,7 +328,7 @@ def _kubernetes(
             mlflow_component.MlflowOnKubernetesArgs(
                 name="mlflow",
                 namespace=namespace,
-                image=mlflow_component.MLFLOW_IMAGE,
+                image=tracking.image or mlflow_component.MLFLOW_IMAGE,
                 artifact_uri=artifacts,
                 # A durable, encrypted PostgreSQL where the environment has a VPC (prod); elsewhere a
                 # file database in the pod, for experiments that may be lost (dev).

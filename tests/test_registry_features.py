@@ -70,11 +70,11 @@ def test_model_group_without_a_registry(write_blueprint: WriteBlueprint) -> None
     )
 
 
-def test_mlflow_on_kubernetes_is_not_supported_yet(write_blueprint: WriteBlueprint) -> None:
+def test_mlflow_on_kubernetes_needs_a_kubernetes_section(write_blueprint: WriteBlueprint) -> None:
     text = EXAMPLE.replace("kind: sagemaker-mlflow", "kind: mlflow-on-kubernetes")
     assert only_problem(write_blueprint, text) == (
-        f"bp.yaml:{line_of(text, 'kind: mlflow-on-kubernetes')}:3: experiment_tracking.kind: kind "
-        "'mlflow-on-kubernetes' is not supported yet; supported today: sagemaker-mlflow"
+        f"bp.yaml:{line_of(text, 'kind: mlflow-on-kubernetes')}:3: experiment_tracking.kind: "
+        "mlflow-on-kubernetes needs a `kubernetes:` section (its namespace)"
     )
 
 
