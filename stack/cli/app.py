@@ -102,6 +102,13 @@ def plan(
     ] = None,
     base: BaseOption = None,
     base_plan: BasePlanOption = None,
+    manifests: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifests",
+            help="Also write each Kubernetes object as YAML under this directory (replaced as a whole).",
+        ),
+    ] = None,
 ) -> None:
     """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
     from stack.plan import plan_file, update_against
@@ -110,6 +117,8 @@ def plan(
     resolved, planned = guarded(lambda: plan_file(file, env))
     update = guarded(lambda: update_against(file, env, planned, revision=base, base_file=base_plan))
     _print_warnings(resolved.warnings)
+    if manifests is not None:
+        _write_manifests(planned, manifests)
     if as_json or output:
         text = preview_json(planned, update)
         if output:
@@ -123,6 +132,25 @@ def plan(
 
     report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
     out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update))
+
+
+def _write_manifests(planned: Plan, directory: Path) -> None:
+    """`plan --manifests`: all files or none; a refusal or an unwritable directory exits 2, never a traceback."""
+    from stack.plan.manifests import ManifestError, write_manifests
+
+    try:
+        written = write_manifests(planned, directory)
+    except ManifestError as refused:
+        for problem in refused.problems:
+            err.print(f"mlstack: cannot write manifests: {problem}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        err.print(f"mlstack: cannot write manifests to {directory}: {reason}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    count = len(written)
+    none = " (the plan has no Kubernetes objects)" if not count else ""
+    err.print(f"wrote {count} Kubernetes manifest{'s' if count != 1 else ''} to {directory}{none}", markup=False)
 
 
 @app.command()

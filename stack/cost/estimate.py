@@ -15,6 +15,14 @@ What is priced, and how:
   SageMaker Processing price; the ceiling takes each run at its stopping condition's maximum runtime.
 - The MLflow tracking server by size, KMS keys, IAM and Application Auto Scaling from the service
   prices (components/data/service_prices.csv) or a user price file.
+- Kubernetes Deployments, StatefulSets and Pods: the node capacity their pods reserve, `estimated`.
+  A pod's share of a node is the largest of its CPU, memory and GPU requests over that node's
+  capacity; the node is the cheapest size of the family the pod selects (`node.kubernetes.io/instance-type`
+  or an instance-family label), else of `KUBERNETES_CPU_FAMILY` / `KUBERNETES_GPU_FAMILY`, that holds the
+  pod; its EC2 on-demand price (us-east-1, components/data/ec2_ondemand_prices_us_east_1.csv) x share x
+  replicas x 730 h. Replicas: the HorizontalPodAutoscaler's minimum for the baseline and maximum for the
+  ceiling, else `spec.replicas`. CronJobs: runs per month of the schedule x `activeDeadlineSeconds` (the
+  longest a run may take) x `parallelism` x the pod's hourly share, baseline and ceiling alike.
 - Everything else is listed with the reason it is unpriced; a user price file can price any resource
   type per month.
 
@@ -26,14 +34,19 @@ own here: its cost is counted on the line it names).
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NamedTuple
 
 from blueprints.load import ResolvedBlueprint
 from blueprints.schema import Endpoint, Model
 from components import instances, sizing
+from components.kubernetes import cron
 from components.naming import platform_prefix
 from stack.cost.prices import (
     AUTOSCALING,
@@ -63,6 +76,13 @@ ASSUMPTIONS = (
     "serverless endpoints cost what their `traffic:` figures say; their ceiling is the same figure",
     "on-demand prices; no free tier, savings plan or reserved capacity is applied",
     "storage, requests and data transfer (S3, endpoint ML storage, KMS requests, CloudWatch) are not estimated",
+)
+KUBERNETES_ASSUMPTIONS = (
+    "Kubernetes pods cost their share of a node: the largest of their CPU, memory and GPU requests over the "
+    "capacity of the cheapest node that holds them, of the family they select (m6i for CPU pods, g5 for GPU "
+    "pods by default), at its EC2 us-east-1 on-demand price; kubelet reservations, DaemonSets, unused node "
+    "capacity, EBS volumes and the EKS cluster fee are not counted",
+    "each Kubernetes CronJob run is priced at its activeDeadlineSeconds, the longest it may run",
 )
 
 Provenance = Literal["listed", "estimated", "usage-priced", "unpriced", "included"]
@@ -364,6 +384,7 @@ def cost_report(plan: Plan, resolved: ResolvedBlueprint, prices: PriceBook | Non
     book = prices or PriceBook()
     context = _Context(plan, resolved, book)
     items = tuple(item for resource in plan.resources if (item := context.line_item(resource)) is not None)
+    kubernetes = any(item.type in KUBERNETES_PRICED for item in items)
     return CostReport(
         blueprint=resolved.blueprint.blueprint,
         environment=resolved.environment_name,
@@ -371,6 +392,7 @@ def cost_report(plan: Plan, resolved: ResolvedBlueprint, prices: PriceBook | Non
         items=items,
         rightsizing=tuple(context.suggestions),
         price_file=book.user_file,
+        assumptions=ASSUMPTIONS + KUBERNETES_ASSUMPTIONS if kubernetes else ASSUMPTIONS,
     )
 
 
@@ -434,6 +456,7 @@ class _Context:
         self.models_by_name = {
             str(model.inputs.get("name")): model for model in plan.by_type(MODEL) if model.inputs.get("name")
         }
+        self.autoscalers = _autoscalers(plan)
         self.served_models = {
             str(variant.get("modelName"))
             for config in plan.by_type(ENDPOINT_CONFIG)
@@ -492,6 +515,8 @@ class _Context:
         if kind in (SCALING_TARGET, SCALING_POLICY):
             extra = "its target-tracking alarms are CloudWatch alarms, not estimated" if kind == SCALING_POLICY else ""
             return [self.service_part("Application Auto Scaling", AUTOSCALING, 1, "resource", extra=extra)]
+        if kind.startswith("kubernetes:") and self.prices.resource_type(kind, self.region) is None:
+            return self.kubernetes(resource)
         return [self.other(resource)]
 
     # -- generic --
@@ -763,6 +788,406 @@ class _Context:
                 )
             ]
         return [self.service_part(what, mlflow_service(size), 1, "server")]
+
+    # -- Kubernetes --
+
+    def kubernetes(self, resource: PlannedResource) -> list[CostPart]:
+        kind = str(resource.inputs.get("kind", ""))
+        name = _object_name(resource)
+        what = f"{kind} {name}"
+        if resource.type in (K8S_DEPLOYMENT, K8S_STATEFUL_SET, K8S_POD):
+            return [self.pods(resource, what)]
+        if resource.type == K8S_CRON_JOB:
+            return [self.cron_job(resource, what)]
+        if resource.type == K8S_JOB:
+            return [_unpriced(what, "a Job runs once at `pulumi up`, not every month; its run is not estimated")]
+        if resource.type == K8S_DAEMON_SET:
+            return [_unpriced(what, "a DaemonSet runs one pod per node, and the cluster's nodes are not in this plan")]
+        if resource.type in K8S_AUTOSCALERS:
+            target = _mapping(_mapping(resource.inputs.get("spec")).get("scaleTargetRef"))
+            return [
+                _included(f"its pods are priced on the {target.get('kind', '?')} {target.get('name', '?')} it scales")
+            ]
+        spec = _mapping(resource.inputs.get("spec"))
+        if kind == "Service" and spec.get("type") == "LoadBalancer":
+            return [_unpriced(what, "a LoadBalancer Service creates an AWS load balancer; no ELB price source")]
+        if kind == "Gateway" and str(resource.inputs.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
+            return [
+                _unpriced(
+                    what,
+                    "the Gateway's controller (Envoy Gateway) runs proxy pods and an AWS load balancer for it; "
+                    "neither is in this plan, and no ELB price source exists here",
+                )
+            ]
+        return [
+            _included(
+                "a Kubernetes API object: no charge of its own (the cluster stores it; the cluster is not in this plan)"
+            )
+        ]
+
+    def replicas(self, resource: PlannedResource) -> tuple[int, int, str]:
+        """(baseline, ceiling, how) replicas of a workload: its HPA's bounds, else spec.replicas (default 1)."""
+        if resource.type == K8S_POD:
+            return 1, 1, "1 (a bare pod)"
+        kind = str(resource.inputs.get("kind", ""))
+        bounds = self.autoscalers.get((_namespace(resource), kind, _object_name(resource)))
+        if bounds is not None:
+            return bounds[0], bounds[1], "hpa"
+        replicas = _int(_mapping(resource.inputs.get("spec")).get("replicas"))
+        count = 1 if replicas is None else replicas
+        return count, count, f"{count} (spec.replicas{'' if replicas is not None else ' unset: 1'})"
+
+    def pods(self, resource: PlannedResource, what: str) -> CostPart:
+        pod = _pod_template_spec(resource)
+        low, high, how = self.replicas(resource)
+        placed = _place(pod)
+        if isinstance(placed, str):
+            return _unpriced(what, placed)
+        share, node, shape = placed
+        hourly = share.value * node.usd
+        baseline, ceiling = low * hourly * HOURS_PER_MONTH, high * hourly * HOURS_PER_MONTH
+        per = f"{share.text} × ${_rate(node.usd)}/h × {HOURS_PER_MONTH:g} h"
+        if how == "hpa":
+            arithmetic = (
+                f"{shape.text} on {node.text}: share {share.formula}; baseline {low} (HPA min) × {per} = "
+                f"{usd(baseline)}; ceiling {high} (HPA max) × {per} = {usd(ceiling)}"
+            )
+        else:
+            arithmetic = f"{shape.text} on {node.text}: share {share.formula}; {how} × {per} = {usd(baseline)}"
+        count = f"{low}-{high}" if low != high else str(low)
+        return CostPart(
+            f"{what}: {count} × pod ({shape.text}) on {node.name}",
+            "estimated",
+            baseline,
+            ceiling,
+            arithmetic,
+            K8S_NODE_SOURCE,
+            self.node_note(node),
+        )
+
+    def cron_job(self, resource: PlannedResource, what: str) -> CostPart:
+        spec = _mapping(resource.inputs.get("spec"))
+        job = _mapping(_mapping(spec.get("jobTemplate")).get("spec"))
+        schedule = _str(spec.get("schedule")) or ""
+        if spec.get("suspend") is True:
+            return CostPart(what, "estimated", 0.0, 0.0, "suspended: 0 runs", note="spec.suspend is true")
+        runs = cron_runs_per_month(schedule)
+        if runs is None:
+            return _unpriced(what, f"cannot count the runs of schedule {schedule!r}")
+        deadline = _int(job.get("activeDeadlineSeconds"))
+        if deadline is None:
+            return _unpriced(
+                what,
+                "no jobTemplate activeDeadlineSeconds: a run's length is unbounded, so its cost is billed by use",
+                provenance="usage-priced",
+            )
+        placed = _place(_pod_template_spec(resource))
+        if isinstance(placed, str):
+            return _unpriced(what, placed)
+        share, node, shape = placed
+        parallelism = _int(job.get("parallelism"))
+        pods = 1 if parallelism is None else parallelism
+        hours = deadline / 3600
+        monthly = runs * hours * pods * share.value * node.usd
+        arithmetic = (
+            f"{shape.text} on {node.text}: share {share.formula}; {_count(runs)} runs/month ({schedule}) × "
+            f"{hours:g} h (activeDeadlineSeconds {deadline}) × {pods} pod{'s' if pods != 1 else ''} × {share.text} × "
+            f"${_rate(node.usd)}/h = {usd(monthly)}"
+        )
+        return CostPart(
+            f"{what}: {_count(runs)} runs/month × pod ({shape.text}) on {node.name}",
+            "estimated",
+            monthly,
+            monthly,
+            arithmetic,
+            K8S_NODE_SOURCE,
+            _join(self.node_note(node), "each run is priced at its deadline; shorter runs cost less"),
+        )
+
+    def node_note(self, node: _Node) -> str:
+        stand_in = (
+            f"the EC2 {EC2_PRICE_REGION} price stands in for {self.region}" if self.region != EC2_PRICE_REGION else ""
+        )
+        return _join(
+            f"estimated: the pod's share of a {node.name} ({node.why}); the cluster's real nodes are not in this plan",
+            "EC2 on-demand, not a SageMaker price",
+            "kubelet reservations, DaemonSets and idle node capacity are not counted",
+            stand_in,
+        )
+
+
+# --- Kubernetes workloads -------------------------------------------------------------------------
+
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+K8S_STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+K8S_DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+K8S_POD = "kubernetes:core/v1:Pod"
+K8S_JOB = "kubernetes:batch/v1:Job"
+K8S_CRON_JOB = "kubernetes:batch/v1:CronJob"
+K8S_AUTOSCALERS = (
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
+    "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler",
+)
+KUBERNETES_PRICED = (K8S_DEPLOYMENT, K8S_STATEFUL_SET, K8S_POD, K8S_CRON_JOB)
+EC2_PRICES_CSV = instances.DATA / "ec2_ondemand_prices_us_east_1.csv"
+EC2_PRICE_REGION = "us-east-1"
+K8S_NODE_SOURCE = (
+    "EC2 on-demand us-east-1, Karpenter price list generated 2026-07-20 "
+    "(components/data/ec2_ondemand_prices_us_east_1.csv)"
+)
+# The reference node families when a pod selects none: m6i is the current general-purpose x86
+# generation (4 GiB per vCPU); g5 (NVIDIA A10G, 24 GiB) is the GPU the SageMaker examples serve on.
+KUBERNETES_CPU_FAMILY = "m6i"
+KUBERNETES_GPU_FAMILY = "g5"
+GPU_RESOURCE = "nvidia.com/gpu"
+# Well-known node labels: https://kubernetes.io/docs/reference/labels-annotations-taints/ and Karpenter's /
+# EKS Auto Mode's instance-family labels.
+INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
+INSTANCE_FAMILY_LABELS = ("karpenter.k8s.aws/instance-family", "eks.amazonaws.com/instance-family")
+# The Gregorian calendar repeats every 400 years: counting a schedule's run days over one cycle
+# gives its exact long-run average per month.
+_CYCLE_START = dt.date(2001, 1, 1)
+_CYCLE_DAYS = 146_097
+_CYCLE_MONTHS = 4_800
+
+
+@dataclass(frozen=True)
+class _Node:
+    """An EC2 instance type a pod can be placed on."""
+
+    name: str
+    vcpu: int
+    memory_gib: float
+    gpus: int
+    usd: float
+    why: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def text(self) -> str:
+        gpus = f", {self.gpus} GPU" if self.gpus else ""
+        return f"{self.name} ({self.vcpu} vCPU, {self.memory_gib:g} GiB{gpus}, ${_rate(self.usd)}/h)"
+
+
+@dataclass(frozen=True)
+class _PodShape:
+    """What one pod requests, summed over its containers as the scheduler does."""
+
+    cpu: float
+    memory_gib: float
+    gpus: int
+
+    @property
+    def text(self) -> str:
+        gpus = f", {self.gpus} GPU" if self.gpus else ""
+        return f"{self.cpu:g} CPU, {self.memory_gib:g} GiB{gpus}"
+
+
+@dataclass(frozen=True)
+class _Share:
+    value: float
+    formula: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.value:.4g}"
+
+
+@functools.cache
+def ec2_nodes() -> dict[str, _Node]:
+    """EC2 types with shape and us-east-1 on-demand price (components/data/SOURCES.md)."""
+    with EC2_PRICES_CSV.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["instance_type"]: _Node(
+                name=row["instance_type"],
+                vcpu=int(row["vcpu"]),
+                memory_gib=float(row["memory_gib"]),
+                gpus=int(row["gpus"] or 0),
+                usd=float(row["usd_hour_us_east_1"]),
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+}
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
+
+
+def quantity(value: Any) -> Decimal | None:
+    """A Kubernetes resource quantity (`500m`, `2`, `16Gi`, `1e3`) as a number; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.match(value.strip())
+    if not match:
+        return None
+    number, suffix = match.group(1), match.group(2) or ""
+    try:
+        base = Decimal(number)
+    except InvalidOperation:
+        return None
+    if suffix in _BINARY:
+        return base * _BINARY[suffix]
+    if suffix[:1] in ("e", "E"):
+        return base * Decimal(10) ** int(suffix[1:])
+    return base * _DECIMAL[suffix]
+
+
+_Requests = tuple[Decimal, Decimal, Decimal]
+
+
+def _container_requests(container: Mapping[str, Any]) -> _Requests:
+    """(CPU cores, memory bytes, GPUs) a container reserves: its requests, else its limits (the API
+    server copies limits into unset requests)."""
+    resources = _mapping(container.get("resources"))
+    requests, limits = _mapping(resources.get("requests")), _mapping(resources.get("limits"))
+
+    def pick(name: str) -> Decimal:
+        return quantity(requests.get(name, limits.get(name))) or Decimal(0)
+
+    return pick("cpu"), pick("memory"), pick(GPU_RESOURCE)
+
+
+def pod_shape(pod: Mapping[str, Any]) -> _PodShape:
+    """A pod's effective request: its containers and sidecars (restartable init containers) summed,
+    or its largest other init container if that is larger (each runs alone, before the rest)."""
+    running = [_container_requests(c) for c in _dicts(pod.get("containers"))]
+    sidecars: list[_Requests] = []
+    init: list[_Requests] = []
+    for container in _dicts(pod.get("initContainers")):
+        (sidecars if container.get("restartPolicy") == "Always" else init).append(_container_requests(container))
+    together = running + sidecars
+    totals = [sum((values[index] for values in together), Decimal(0)) for index in range(3)]
+    for index in range(3):
+        totals[index] = max([totals[index], *(values[index] for values in init)])
+    return _PodShape(float(totals[0]), float(totals[1] / _BINARY["Gi"]), int(totals[2]))
+
+
+def _place(pod: Mapping[str, Any]) -> tuple[_Share, _Node, _PodShape] | str:
+    """The pod's share of the node it reserves, or why it cannot be priced."""
+    shape = pod_shape(pod)
+    if not shape.cpu and not shape.memory_gib and not shape.gpus:
+        return "its containers request no CPU, memory or GPU, so it reserves no node capacity to price"
+    selector = _mapping(pod.get("nodeSelector"))
+    nodes = ec2_nodes()
+    exact = next((str(selector[label]) for label in INSTANCE_TYPE_LABELS if label in selector), None)
+    if exact is not None:
+        node = nodes.get(exact)
+        if node is None:
+            return f"no EC2 price for instance type {exact} (its nodeSelector) in components/data"
+        if not _fits(shape, node):
+            return f"a pod of {shape.text} does not fit a {node.text}: it would never be scheduled"
+        return _share(shape, node), replace(node, why="the instance type its nodeSelector names"), shape
+    family = next((str(selector[label]) for label in INSTANCE_FAMILY_LABELS if label in selector), None)
+    why = "the cheapest size of the instance family its nodeSelector names that holds it"
+    if family is None:
+        family = KUBERNETES_GPU_FAMILY if shape.gpus else KUBERNETES_CPU_FAMILY
+        why = f"the cheapest {family} size that holds it: an assumption, the pod names no instance type"
+    candidates = [node for node in nodes.values() if node.family == family and _fits(shape, node)]
+    if not candidates:
+        return f"no {family} instance type in components/data holds a pod of {shape.text}"
+    node = min(candidates, key=lambda n: (n.usd, n.name))
+    return _share(shape, node), replace(node, why=why), shape
+
+
+def _fits(shape: _PodShape, node: _Node) -> bool:
+    return shape.cpu <= node.vcpu and shape.memory_gib <= node.memory_gib and shape.gpus <= node.gpus
+
+
+def _share(shape: _PodShape, node: _Node) -> _Share:
+    """The largest fraction of the node the pod's requests take: nothing else can use that part."""
+    fractions = [
+        (shape.cpu / node.vcpu, f"{shape.cpu:g}/{node.vcpu} CPU"),
+        (shape.memory_gib / node.memory_gib, f"{shape.memory_gib:g}/{node.memory_gib:g} GiB"),
+    ]
+    if node.gpus:
+        fractions.append((shape.gpus / node.gpus, f"{shape.gpus}/{node.gpus} GPU"))
+    value = max(fraction for fraction, _ in fractions)
+    return _Share(value, f"max({', '.join(text for _, text in fractions)}) = {value:.4g}")
+
+
+def _pod_template_spec(resource: PlannedResource) -> Mapping[str, Any]:
+    spec = _mapping(resource.inputs.get("spec"))
+    if resource.type == K8S_POD:
+        return spec
+    if resource.type == K8S_CRON_JOB:
+        spec = _mapping(_mapping(spec.get("jobTemplate")).get("spec"))
+    return _mapping(_mapping(spec.get("template")).get("spec"))
+
+
+def _autoscalers(plan: Plan) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(namespace, kind, name) of each HPA's target -> (minReplicas, maxReplicas)."""
+    bounds: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for resource in plan.resources:
+        if resource.type not in K8S_AUTOSCALERS:
+            continue
+        spec = _mapping(resource.inputs.get("spec"))
+        target = _mapping(spec.get("scaleTargetRef"))
+        low, high = _int(spec.get("minReplicas")), _int(spec.get("maxReplicas"))
+        if high is None or not isinstance(target.get("name"), str):
+            continue
+        key = (_namespace(resource), str(target.get("kind", "")), str(target["name"]))
+        bounds[key] = (1 if low is None else low, high)
+    return bounds
+
+
+def _namespace(resource: PlannedResource) -> str:
+    return str(_mapping(resource.inputs.get("metadata")).get("namespace") or "")
+
+
+def _object_name(resource: PlannedResource) -> str:
+    return str(_mapping(resource.inputs.get("metadata")).get("name") or resource.name)
+
+
+def cron_runs_per_month(schedule: str) -> float | None:
+    """Runs per month of a Kubernetes CronJob schedule (5 fields, robfig/cron syntax); None if invalid.
+
+    Every hour of every day: runs per hour x 730 h. Every day: runs per day x `DAYS_PER_MONTH`.
+    Otherwise the run days of a whole 400-year Gregorian cycle / 4,800 months x runs per day.
+    """
+    try:
+        parsed = cron.parse(schedule)
+    except ValueError:
+        return None
+    per_hour = len(parsed.minutes)
+    every_day = parsed.dom_star and parsed.dow_star and len(parsed.months) == 12
+    if every_day and len(parsed.hours) == 24:
+        return per_hour * HOURS_PER_MONTH
+    per_day = per_hour * len(parsed.hours)
+    if every_day:
+        return per_day * DAYS_PER_MONTH
+    return per_day * _run_days_per_cycle(parsed) / _CYCLE_MONTHS
+
+
+def _run_days_per_cycle(parsed: cron.Schedule) -> int:
+    return sum(1 for day in range(_CYCLE_DAYS) if parsed.runs_on(_CYCLE_START + dt.timedelta(days=day)))
+
+
+def _count(value: float) -> str:
+    return f"{value:,.4g}" if value != int(value) else f"{int(value):,}"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 _KMS_NOTE = (
