@@ -355,15 +355,18 @@ def test_recsys_totals_per_environment_by_hand() -> None:
     #   ranker-data hourly: 730 x 0.25 x 0.257 = 46.9025     ceiling 730 x 1 x 0.257 = 187.61
     #   fraud-quality daily: 30.42 x 0.25 x 0.257 = 1.954485 ceiling 30.42 x 1 x 0.257 = 7.81794
     #   KMS key 1.00
-    # baseline = 7798.587985; ceiling = 8225.056 x 2 + 12596.88 + 465.375 + 187.61 + 7.81794 + 1 = 29708.79494
+    #   Kubernetes gnn-scorer (1 GPU: the whole g5.xlarge at $1.006/h): 2 (HPA min) x 1.006 x 730 = 1468.76,
+    #     ceiling 6 x 1.006 x 730 = 4406.28; intent-text-drift: 730 runs x 1 h x 0.5 x $0.096/h = 35.04
+    # SageMaker and KMS baseline = 7798.587985 (+ 1468.76 + 35.04 = 9302.387985);
+    # ceiling = 8225.056 x 2 + 12596.88 + 465.375 + 187.61 + 7.81794 + 1 = 29708.79494 (+ 4406.28 + 35.04)
     for env in ("staging", "prod"):
-        assert reports[env].baseline_usd == pytest.approx(7798.587985)
-        assert reports[env].ceiling_usd == pytest.approx(29708.79494)
+        assert reports[env].baseline_usd == pytest.approx(9302.387985)
+        assert reports[env].ceiling_usd == pytest.approx(34150.11494)
     # dev overrides: champion 1 instance and min 1 (1028.132, ceiling unchanged); assistant-llm on ml.g5.12xlarge,
     # billed eu-west-1 at 7.91: 1 x 7.91 x 730 = 5774.3, ceiling 3 x = 17322.9; ranker-data daily: 1.954485 / 7.81794
-    # baseline = 1028.132 x 2 + 5774.3 + 465.375 + 1.954485 x 2 + 1 = 8300.84797
-    assert reports["dev"].baseline_usd == pytest.approx(8300.84797)
-    assert reports["dev"].ceiling_usd == pytest.approx(34255.02288)
+    # baseline = 1028.132 x 2 + 5774.3 + 465.375 + 1.954485 x 2 + 1 = 8300.84797, + 1503.80 on Kubernetes
+    assert reports["dev"].baseline_usd == pytest.approx(9804.64797)
+    assert reports["dev"].ceiling_usd == pytest.approx(34255.02288 + 4441.32)
     serverless = line(reports["prod"], "recsys-prod-intent-classifier-config")
     assert serverless.provenance == "usage-priced"
 
@@ -376,16 +379,18 @@ def test_plan_tree_hooks_and_budget_status() -> None:
     assert config.summary() == "$2,056.26-$16,450.11/mo listed"
     assert all(not urn.endswith("::recsys-dev-aws") for urn in costs)  # providers have no line
     totals = environment_total(plan, resolved)
-    assert totals.baseline_usd == pytest.approx(8300.84797)
-    assert totals.unpriced == 49
+    assert totals.baseline_usd == pytest.approx(9804.64797)
+    # 49 SageMaker-side resources without a price, and 5 more from the Kubernetes section.
+    assert totals.unpriced == 54
     status = budget_status(cost_report(plan, resolved), resolved)
     estimate, budget, biggest = status
-    assert estimate == pytest.approx(8300.84797)
+    assert estimate == pytest.approx(9804.64797)
     assert budget == 12000
+    # 5774.30, 2056.26, then the GPU service's 1468.76 above the fraud scorer's 465.38.
     assert [item.name for item in biggest] == [
         "recsys-dev-assistant-llm-config",
         "recsys-dev-ranker-config",
-        "recsys-dev-fraud-scorer-config",
+        "recsys-dev-gnn-scorer-deployment",
     ]
 
 
@@ -452,7 +457,7 @@ def test_cost_command_table_and_deterministic_json(tmp_path: Path) -> None:
     code, output = run_cli("cost", str(EXAMPLES / "recsys.yaml"), "--env", "prod")
     assert code == 0, output
     assert "recsys-prod-ranker-config" in output
-    assert "Total per month: $7,798.59 at baseline (autoscaling minimum), $29,708.79 at ceiling" in output
+    assert "Total per month: $9,302.39 at baseline (autoscaling minimum), $34,150.11 at ceiling" in output
     assert "Usage-priced, not in the totals (1): recsys-prod-intent-classifier-config" in output
     assert "Rightsizing" in output
     code, first = run_cli("cost", str(EXAMPLES / "recsys.yaml"), "--env", "prod", "--json")
@@ -461,9 +466,9 @@ def test_cost_command_table_and_deterministic_json(tmp_path: Path) -> None:
     assert first == second
     document = json.loads(first)
     assert document["totals"] == {
-        "baseline_usd": 7798.588,
-        "ceiling_usd": 29708.7949,
-        "unpriced": 48,
+        "baseline_usd": 9302.388,
+        "ceiling_usd": 34150.1149,
+        "unpriced": 53,
         "usage_priced": 1,
     }
 

@@ -109,7 +109,7 @@ def test_diff_renderings(recsys_dev_prod: PlanDiff) -> None:
     text = render_text(recsys_dev_prod)
     assert "productionVariants.champion.initialInstanceCount: 1 -> 2" in text
     assert (
-        "Monthly cost: baseline $8,300.85 -> $7,798.59 (-$502.26); ceiling $34,255.02 -> $29,708.79 (-$4,546.23)"
+        "Monthly cost: baseline $9,804.65 -> $9,302.39 (-$502.26); ceiling $38,696.34 -> $34,150.11 (-$4,546.23)"
         in text
     )
     markdown = render_markdown(recsys_dev_prod)
