@@ -51,7 +51,7 @@ environments:
 
 DEPLOYMENT = ("kubernetes:apps/v1:Deployment", "gnn-deployment")
 CRON_JOB = ("kubernetes:batch/v1:CronJob", "drift-cronjob")
-POD_SPEC = {
+POD_SPEC: dict[tuple[str, str], tuple[str | int, ...]] = {
     DEPLOYMENT: ("spec", "template", "spec"),
     CRON_JOB: ("spec", "jobTemplate", "spec", "template", "spec"),
 }
@@ -180,7 +180,7 @@ def test_a_node_selector_names_the_node(resolved: ResolvedBlueprint) -> None:
 
 
 def test_a_pod_larger_than_one_default_node_takes_a_larger_size(resolved: ResolvedBlueprint) -> None:
-    container = (*POD_SPEC[CRON_JOB], "containers", 0, "resources")
+    container: tuple[str | int, ...] = (*POD_SPEC[CRON_JOB], "containers", 0, "resources")
     plan = edited(fixture_plan(), CRON_JOB, container, {"requests": {"cpu": "3", "memory": "4Gi"}})
     part = line(cost_report(plan, resolved), "drift-cronjob").parts[0]
     # No limits: requests stand. 3 CPU needs m6i.xlarge (4 vCPU, 16 GiB, $0.192/h): share 0.75;
@@ -190,7 +190,7 @@ def test_a_pod_larger_than_one_default_node_takes_a_larger_size(resolved: Resolv
 
 
 def test_what_cannot_be_priced_says_why(resolved: ResolvedBlueprint) -> None:
-    resources = (*POD_SPEC[DEPLOYMENT], "containers", 0, "resources")
+    resources: tuple[str | int, ...] = (*POD_SPEC[DEPLOYMENT], "containers", 0, "resources")
     best_effort = edited(fixture_plan(), DEPLOYMENT, resources, {})
     assert "reserves no node capacity" in line(cost_report(best_effort, resolved), "gnn-deployment").reason
     no_deadline = edited(fixture_plan(), CRON_JOB, ("spec", "jobTemplate", "spec", "activeDeadlineSeconds"), None)
