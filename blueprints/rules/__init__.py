@@ -15,7 +15,6 @@ from blueprints.rules import (
     policies,
     registry,
     serving,
-    tracking,
 )
 from blueprints.rules.common import Finding, Path
 from blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
@@ -28,7 +27,6 @@ _CHECKS = (
     serving.check,
     registry.check,
     feature_store.check,
-    tracking.check,
     monitoring.check,
     feedback.check,
     kubernetes.check,
