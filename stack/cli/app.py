@@ -19,9 +19,7 @@ from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, wri
 from stack.cli.cost import cost, diff
 
 if TYPE_CHECKING:
-    from blueprints.load import ResolvedBlueprint
     from policies.offline import Report
-    from policies.settings import CostEstimate
     from stack.plan.engine import Plan
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "blueprints" / "schema.json"
@@ -53,20 +51,6 @@ def validate(
     checked, warnings = guarded(run)
     _print_warnings(warnings)
     out.print(f"{file}: valid for {', '.join(checked)}", markup=False)
-
-
-def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
-    """The environment's estimated monthly cost at baseline, for the budget rule."""
-    from policies.settings import CostEstimate
-    from stack.cost.estimate import budget_status, cost_report
-    from stack.cost.prices import load_price_book
-
-    status = budget_status(cost_report(plan, resolved, load_price_book(prices)), resolved)
-    return CostEstimate(
-        baseline_usd=status.estimate_usd,
-        budget_usd=status.budget_usd,
-        biggest=tuple((item.name, item.baseline_usd or 0.0) for item in status.biggest_items),
-    )
 
 
 def _print_warnings(warnings: Iterable[Problem]) -> None:
@@ -179,7 +163,7 @@ def check(
     from policies.report import render, to_table
     from policies.settings import PolicySettings
     from stack.plan import plan_resolved, update_against
-    from stack.plan.check import check_plan, check_preview_json, policy_settings
+    from stack.plan.check import check_plan, check_preview_json, cost_estimate, policy_settings
 
     formats = ("table", "json", "sarif", "junit")
     if output_format not in formats:

@@ -37,6 +37,19 @@ def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | N
     )
 
 
+def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
+    """The environment's estimated monthly cost at baseline, for the budget rule."""
+    from stack.cost.estimate import budget_status, cost_report
+    from stack.cost.prices import load_price_book
+
+    status = budget_status(cost_report(plan, resolved, load_price_book(prices)), resolved)
+    return CostEstimate(
+        baseline_usd=status.estimate_usd,
+        budget_usd=status.budget_usd,
+        biggest=tuple((item.name, item.baseline_usd or 0.0) for item in status.biggest_items),
+    )
+
+
 def check_plan(plan: Plan, settings: PolicySettings, update: UpdatePlan | None = None) -> Report:
     return evaluate(from_plan(plan), settings, update=update)
 
