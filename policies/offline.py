@@ -6,6 +6,7 @@ proxy, so rules see exactly what the CrossGuard analyzer would give them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +30,20 @@ FindingLevel = Literal["advisory", "mandatory"]
 
 
 @dataclass(frozen=True)
+class SourceLocation:
+    """The blueprint entry that made a finding's resource: where a reviewer fixes it."""
+
+    file: str
+    """The blueprint path as given on the command line, for people."""
+    uri: str
+    """The same file relative to its repository's root, for code scanning."""
+    line: int
+    column: int
+    path: str
+    """The blueprint path, e.g. `endpoints.fraud-scorer`."""
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: str
@@ -40,10 +55,14 @@ class Finding:
     message: str
     suppressed: bool = False
     suppression_reason: str | None = None
+    location: SourceLocation | None = None
 
     @property
     def blocking(self) -> bool:
         return self.level == "mandatory" and not self.suppressed
+
+    def at(self, location: SourceLocation) -> Finding:
+        return dataclasses.replace(self, location=location)
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,9 @@ class Report:
     def mandatory_violations(self) -> list[Finding]:
         return [f for f in self.findings if f.blocking]
 
+    def with_findings(self, findings: tuple[Finding, ...]) -> Report:
+        return dataclasses.replace(self, findings=findings)
+
 
 def _options(parent: str | None) -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
@@ -69,6 +91,12 @@ def _options(parent: str | None) -> PolicyResourceOptions:
 
 def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
+
+
+def urn_key(urn: str) -> str:
+    """A URN without its stack and project (`parent$type::name`): the same for a real and an offline stack."""
+    parts = urn.split("::", 2)
+    return parts[2] if len(parts) == 3 else urn
 
 
 def _type_of(urn: str) -> str:
