@@ -99,7 +99,7 @@ def urn_key(urn: str) -> str:
     return parts[2] if len(parts) == 3 else urn
 
 
-def _type_of(urn: str) -> str:
+def type_of(urn: str) -> str:
     """`urn:pulumi:stack::project::parent$type::name` -> `type` (a resource no longer planned)."""
     parts = urn.split("::")
     return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
@@ -176,7 +176,7 @@ def evaluate(
                     kind=outcome.kind,
                     urn=urn,
                     name=name,
-                    type=resource.resource_type if resource is not None else _type_of(urn),
+                    type=resource.resource_type if resource is not None else type_of(urn),
                     message=outcome.message,
                     suppressed=suppression is not None,
                     suppression_reason=suppression.reason if suppression else None,
