@@ -4,6 +4,10 @@ Rule functions read `props` through pulumi_policy's unknown-checking proxy, exac
 CrossGuard analyzer hands them over: touching a value that is unknown at preview raises
 `UnknownValueError`. Resource rules let it propagate (the whole resource cannot be evaluated);
 stack rules catch it per resource with `per_resource`, so one unknown does not hide the others.
+
+A rule may also prove a pass that preview values alone cannot show: an encryption key input that is
+unknown at preview, but comes only from a KMS key created in the same stack (`proven_key`, read from
+the dependency graph). It yields a `Proof`, which is recorded, never counted as a finding.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 from policies.settings import Level, PolicySettings
 
 SeverityName = Literal["low", "medium", "high", "critical"]
-OutcomeKind = Literal["violation", "unknown", "error"]
+OutcomeKind = Literal["violation", "unknown", "error", "pass"]
 
 # The offline plan's marker (stack.plan.engine.UNKNOWN_TEXT) plus every sentinel the Pulumi engine
 # uses for unknowns (pulumi_policy/proxy.py; `pulumi preview --json` shows the same strings).
@@ -90,6 +94,14 @@ class Violation:
     unknown: str | None = None
 
 
+@dataclass(frozen=True)
+class Proof:
+    """A pass the rule proved though the value it judges is unknown at preview (kind "pass")."""
+
+    message: str
+    urn: str | None = None
+
+
 class UpdateStepView(Protocol):
     """One step of an update plan (`stack.plan.lifecycle.UpdateStep`)."""
 
@@ -113,8 +125,8 @@ class UpdateView(Protocol):
     def steps(self) -> Sequence[Any]: ...
 
 
-ResourceCheck = Callable[[ResourceView, PolicySettings], Iterable[Violation | str]]
-StackCheck = Callable[[StackView, PolicySettings], Iterable[Violation]]
+ResourceCheck = Callable[[ResourceView, PolicySettings], Iterable[Violation | Proof | str]]
+StackCheck = Callable[[StackView, PolicySettings], Iterable[Violation | Proof]]
 UpdateCheck = Callable[[UpdateView, PolicySettings], Iterable[Violation]]
 
 
@@ -155,6 +167,11 @@ class Rule:
     aws_config: tuple[str, ...] = ()
     # Per-environment default levels for this rule ("*" for any other environment).
     default_levels: Mapping[str, Level] = field(default_factory=dict)
+    # Resource rules only: the check reads the dependency graph (`property_dependencies`, see
+    # `proven_key`), which the CrossGuard analyzer hands to stack policies only. CrossGuard runs
+    # such a rule as a stack policy over the resources of its types; offline evaluation hands it
+    # the same `PolicyResource`s.
+    reads_graph: bool = False
 
     def __post_init__(self) -> None:
         if not _KEBAB.match(self.name):
@@ -165,6 +182,8 @@ class Rule:
             raise ValueError(f"{self.name}: severity {self.severity!r} is not one of {SEVERITIES}")
         if not self.remediation.strip():
             raise ValueError(f"{self.name}: remediation is required")
+        if self.reads_graph and self.kind != "resource":
+            raise ValueError(f"{self.name}: reads_graph is for resource rules (stack rules see the graph already)")
 
     def applies_to(self, resource_type: str) -> bool:
         return self.kind == "resource" and (not self.resource_types or resource_type in self.resource_types)
@@ -175,6 +194,9 @@ class Rule:
         outcomes: list[Outcome] = []
         try:
             for item in self.check(args, settings):
+                if isinstance(item, Proof):
+                    outcomes.append(Outcome("pass", item.message, item.urn if item.urn is not None else subject))
+                    continue
                 found = Violation(item, subject) if isinstance(item, str) else item
                 urn = found.urn if found.urn is not None else subject
                 outcomes.append(Outcome("unknown" if found.unknown else "violation", found.message, urn))
@@ -189,7 +211,7 @@ class Rule:
     def to_policy(self, settings: PolicySettings) -> ResourceValidationPolicy | StackValidationPolicy:
         """The CrossGuard policy object, running the same check."""
         if self.kind == "resource":
-            return MlstackResourcePolicy(self, settings)
+            return MlstackGraphPolicy(self, settings) if self.reads_graph else MlstackResourcePolicy(self, settings)
         if self.kind == "update":
             raise ValueError(f"{self.name} judges update plans, which CrossGuard policies never see")
         return MlstackStackPolicy(self, settings)
@@ -204,9 +226,12 @@ _ENFORCEMENT = {e.value: e for e in EnforcementLevel}
 
 
 def _report(rule: Rule, settings: PolicySettings, outcomes: list[Outcome], report: ReportViolation) -> None:
-    """Report outcomes to CrossGuard: suppressed ones are dropped, unknowns become its own advisory."""
+    """Report outcomes to CrossGuard: suppressed ones are dropped, unknowns become its own advisory,
+    and a proven pass reports nothing (CrossGuard has no passes to show)."""
     unknown: list[str] = []
     for outcome in outcomes:
+        if outcome.kind == "pass":
+            continue
         name = outcome.urn.rsplit("::", 1)[-1] if outcome.urn else "*"
         if settings.suppression_for(rule.name, name) is not None:
             continue
@@ -252,6 +277,34 @@ class MlstackStackPolicy(StackValidationPolicy):
 
         def validate(args: StackValidationArgs, report: ReportViolation) -> None:
             _report(rule, settings, rule.evaluate(args, settings), report)
+
+        super().__init__(
+            name=rule.name,
+            description=rule.description,
+            validate=validate,
+            enforcement_level=_ENFORCEMENT[settings.level_for(rule.name, rule.default_levels)],
+            severity=_SEVERITY[rule.severity],
+            remediation_steps=rule.remediation,
+            tags=[f"{peer}:{rule_id}" for peer, ids in rule.peer_ids.items() for rule_id in ids],
+        )
+
+
+class MlstackGraphPolicy(StackValidationPolicy):
+    """A CrossGuard stack policy running a resource rule that reads the dependency graph on each
+    resource of its types: only stack policies get `PolicyResource.property_dependencies`."""
+
+    def __init__(self, rule: Rule, settings: PolicySettings) -> None:
+        self.rule = rule
+        self.settings = settings
+
+        def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+            outcomes = [
+                outcome
+                for resource in args.resources
+                if rule.applies_to(resource.resource_type)
+                for outcome in rule.evaluate(resource, settings)
+            ]
+            _report(rule, settings, outcomes, report)
 
         super().__init__(
             name=rule.name,
@@ -364,18 +417,80 @@ def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
     return [r for r in resources if r.resource_type in types]
 
 
-def per_resource(resources: Iterable[Any], check: Callable[[Any], Iterable[str]]) -> Iterator[Violation]:
+def per_resource(
+    resources: Iterable[Any], check: Callable[[Any], Iterable[str | Proof]]
+) -> Iterator[Violation | Proof]:
     """Run `check` on each resource; an unknown value stops only that resource's evaluation."""
     for resource in resources:
         try:
-            for message in check(resource):
-                yield Violation(message, resource.urn)
+            for item in check(resource):
+                if isinstance(item, Proof):
+                    yield item if item.urn is not None else Proof(item.message, resource.urn)
+                else:
+                    yield Violation(item, resource.urn)
         except UnknownValueError as error:
             yield cannot_evaluate(error, resource.urn)
 
 
 def depends_on(resource: Any, target: Any) -> bool:
     return any(d is target or getattr(d, "urn", None) == target.urn for d in resource.dependencies)
+
+
+# --- the dependency graph: which resources an input comes from ------------------------------------
+
+KMS_KEY_TYPE = "aws:kms/key:Key"
+KMS_ALIAS_TYPE = "aws:kms/alias:Alias"
+
+
+def input_sources(resource: Any, prop: str) -> list[Any] | None:
+    """The resources of this stack the top-level input `prop` depends on; None when the resource
+    carries no per-property dependencies at all (a ResourceValidationArgs, or a preview document
+    without `propertyDependencies`), so the graph cannot say."""
+    by_property = getattr(resource, "property_dependencies", None)
+    if not by_property:
+        return None
+    return list(by_property.get(prop) or ())
+
+
+def stack_keys_behind(resource: Any, prop: str, _seen: frozenset[str] = frozenset()) -> list[Any]:
+    """The KMS keys created in this stack that input `prop` comes from. Empty unless every resource
+    the input depends on is such a key, or an alias whose `targetKeyId` comes from one: with any
+    other source in the mix, the graph cannot tell which of them the value is."""
+    sources = input_sources(resource, prop) or []
+    keys: dict[str, Any] = {}
+    for source in sources:
+        if source.resource_type == KMS_KEY_TYPE:
+            keys[source.urn] = source
+        elif source.resource_type == KMS_ALIAS_TYPE and source.urn not in _seen:
+            behind = stack_keys_behind(source, "targetKeyId", _seen | {source.urn})
+            if not behind:
+                return []
+            keys.update((k.urn, k) for k in behind)
+        else:
+            return []
+    return list(keys.values())
+
+
+def proven_key(resource: Any, *path: str | int) -> Proof | None:
+    """A proof that the KMS key input at `path` (from the top of the resource's inputs), unknown
+    at preview, is a key created in this stack: the dependency graph says its top-level input
+    comes from nothing else. None when the value is known or absent (judge it as usual), when
+    something above it is unknown, or when its source is not only this stack's keys."""
+    try:
+        dig(resource.props, *path)
+        return None
+    except UnknownValueError as error:
+        if unknown_field(error) != ".".join(str(step) for step in path):
+            return None  # an enclosing object is unknown: the key input may not even be set
+    keys = stack_keys_behind(resource, str(path[0]))
+    if not keys:
+        return None
+    names = ", ".join(sorted(k.name for k in keys))
+    field_path = ".".join(str(step) for step in path)
+    return Proof(
+        f"{field_path} comes from KMS key {names} of this stack: encrypted with the platform key (known after apply)",
+        resource.urn,
+    )
 
 
 def policy_document(raw: Any) -> dict[str, Any]:

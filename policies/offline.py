@@ -66,6 +66,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Proven:
+    """A pass a rule proved on a value unknown at preview (a `Proof`): shown, never a finding."""
+
+    rule: str
+    urn: str
+    name: str
+    type: str
+    message: str
+    kind: Literal["pass"] = "pass"
+
+
+@dataclass(frozen=True)
 class Report:
     environment: str
     rules: tuple[Rule, ...]
@@ -73,6 +85,8 @@ class Report:
     suppressions: tuple[Suppression, ...]
     # (rule, urn) pairs a resource rule was evaluated on; ("rule", "") for each stack rule run.
     checked: tuple[tuple[str, str], ...]
+    # Passes proven through the dependency graph; they count neither as findings nor for the exit code.
+    proofs: tuple[Proven, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -105,29 +119,40 @@ def type_of(urn: str) -> str:
     return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
-def _resources(
-    rows: Iterable[tuple[str, str, str, Mapping[str, Any], str | None, Sequence[str]]],
-) -> list[PolicyResource]:
-    """PolicyResources linked to their parent and dependencies, as the analyzer links them."""
-    built: list[tuple[PolicyResource, str | None, Sequence[str]]] = []
-    for urn, type_, name, inputs, parent, dependencies in rows:
+Row = tuple[str, str, str, Mapping[str, Any], str | None, Sequence[str], Mapping[str, Sequence[str]]]
+
+
+def _resources(rows: Iterable[Row]) -> list[PolicyResource]:
+    """PolicyResources linked to their parent, dependencies and per-property dependencies, as the
+    analyzer links them (a URN outside the stack is dropped, as the analyzer drops it)."""
+    built: list[tuple[PolicyResource, Row]] = []
+    for row in rows:
+        urn, type_, name, inputs, parent, _, _ = row
         resource = PolicyResource(type_, checking_props(inputs), urn, name, _options(parent), None, None, [], {})
-        built.append((resource, parent, dependencies))
-    by_urn = {r.urn: r for r, _, _ in built}
-    for resource, parent, dependencies in built:
+        built.append((resource, row))
+    by_urn = {r.urn: r for r, _ in built}
+    for resource, (_, _, _, _, parent, dependencies, property_dependencies) in built:
         resource.parent = by_urn.get(parent) if parent else None
         resource.dependencies = [by_urn[d] for d in dependencies if d in by_urn]
-    return [r for r, _, _ in built]
+        resource.property_dependencies = {
+            str(prop): [by_urn[d] for d in urns if d in by_urn] for prop, urns in property_dependencies.items()
+        }
+    return [r for r, _ in built]
 
 
 def from_plan(plan: Plan) -> list[PolicyResource]:
     """The custom resources of an offline plan (components carry no cloud settings)."""
-    return _resources((r.urn, r.type, r.name, r.inputs, r.parent, r.dependencies) for r in plan.resources if r.custom)
+    return _resources(
+        (r.urn, r.type, r.name, r.inputs, r.parent, r.dependencies, r.property_dependencies)
+        for r in plan.resources
+        if r.custom
+    )
 
 
 def from_preview_json(data: Mapping[str, Any]) -> list[PolicyResource]:
-    """Resources of a `pulumi preview --json` document (`steps[].newState`); deletions are skipped."""
-    rows = []
+    """Resources of a `pulumi preview --json` document (`steps[].newState`, an apitype.ResourceV3 with
+    `propertyDependencies`); deletions are skipped."""
+    rows: list[Row] = []
     for step in data.get("steps", []):
         state = step.get("newState")
         if not state or step.get("op") in ("delete", "discard") or state.get("custom") is False:
@@ -137,7 +162,15 @@ def from_preview_json(data: Mapping[str, Any]) -> list[PolicyResource]:
             continue
         urn = state["urn"]
         rows.append(
-            (urn, type_, _name_of(urn), state.get("inputs") or {}, state.get("parent"), state.get("dependencies") or [])
+            (
+                urn,
+                type_,
+                _name_of(urn),
+                state.get("inputs") or {},
+                state.get("parent"),
+                state.get("dependencies") or [],
+                state.get("propertyDependencies") or {},
+            )
         )
     return _resources(rows)
 
@@ -160,6 +193,7 @@ def evaluate(
     """
     by_urn = {r.urn: r for r in resources}
     findings: list[Finding] = []
+    proofs: list[Proven] = []
     checked: list[tuple[str, str]] = []
 
     def add(rule: Rule, configured: Level, outcomes: list[Outcome]) -> None:
@@ -167,6 +201,10 @@ def evaluate(
             urn = outcome.urn or ""
             resource = by_urn.get(urn)
             name = resource.name if resource is not None else (_name_of(urn) if urn else "")
+            type_ = resource.resource_type if resource is not None else type_of(urn)
+            if outcome.kind == "pass":
+                proofs.append(Proven(rule.name, urn, name, type_, outcome.message))
+                continue
             suppression = settings.suppression_for(rule.name, name or "*")
             findings.append(
                 Finding(
@@ -176,7 +214,7 @@ def evaluate(
                     kind=outcome.kind,
                     urn=urn,
                     name=name,
-                    type=resource.resource_type if resource is not None else type_of(urn),
+                    type=type_,
                     message=outcome.message,
                     suppressed=suppression is not None,
                     suppression_reason=suppression.reason if suppression else None,
@@ -198,11 +236,18 @@ def evaluate(
                 if not rule.applies_to(resource.resource_type):
                     continue
                 checked.append((rule.name, resource.urn))
-                args = ResourceValidationArgs(
-                    resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None
+                # A rule that reads the graph runs as a CrossGuard stack policy, on this very object.
+                args: Any = (
+                    resource
+                    if rule.reads_graph
+                    else ResourceValidationArgs(
+                        resource.resource_type, resource.props, resource.urn, resource.name, resource.opts, None
+                    )
                 )
                 add(rule, configured, policy.rule.evaluate(args, settings))
         else:
             checked.append((rule.name, ""))
             add(rule, configured, policy.rule.evaluate(StackValidationArgs(list(resources)), settings))
-    return Report(settings.environment, tuple(rules), tuple(findings), settings.suppressions, tuple(checked))
+    return Report(
+        settings.environment, tuple(rules), tuple(findings), settings.suppressions, tuple(checked), tuple(proofs)
+    )

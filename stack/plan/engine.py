@@ -50,6 +50,9 @@ class PlannedResource:
     """Resource options that decide how a real update proceeds, as the program set them:
     `deleteBeforeReplace` (only when set explicitly), `ignoreChanges`, `replaceOnChanges`,
     `retainOnDelete`, `protect`, `customTimeouts`."""
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input property name -> URNs its value depends on, as the RegisterResource request carries
+    them (and `pulumi preview --json` shows them in `newState.propertyDependencies`)."""
 
     @property
     def is_component(self) -> bool:
@@ -151,6 +154,11 @@ class _CapturingMonitor(mocks.MockMonitor):
             inputs=_plain(inputs),
             custom=bool(request.custom),
             options=_lifecycle_options(request),
+            property_dependencies={
+                key: tuple(sorted(set(deps.urns)))
+                for key, deps in sorted(request.propertyDependencies.items())
+                if deps.urns
+            },
         )
         with self._lock:
             self.registrations.append((next(self._order), resource))
