@@ -417,17 +417,12 @@ def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
     return [r for r in resources if r.resource_type in types]
 
 
-def per_resource(
-    resources: Iterable[Any], check: Callable[[Any], Iterable[str | Proof]]
-) -> Iterator[Violation | Proof]:
+def per_resource(resources: Iterable[Any], check: Callable[[Any], Iterable[str]]) -> Iterator[Violation]:
     """Run `check` on each resource; an unknown value stops only that resource's evaluation."""
     for resource in resources:
         try:
-            for item in check(resource):
-                if isinstance(item, Proof):
-                    yield item if item.urn is not None else Proof(item.message, resource.urn)
-                else:
-                    yield Violation(item, resource.urn)
+            for message in check(resource):
+                yield Violation(message, resource.urn)
         except UnknownValueError as error:
             yield cannot_evaluate(error, resource.urn)
 
