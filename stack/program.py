@@ -6,6 +6,7 @@ The same function runs under `pulumi up` and under the offline plan's mocks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -55,6 +56,24 @@ from components.naming import (
 )
 from components.registry import ModelRegistry, ModelRegistryArgs
 from components.tracking import ExperimentTracking, ExperimentTrackingArgs
+
+BlueprintPath = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Which blueprint path made each top-level component, by the component's logical name.
+
+    The offline plan hands every resource under a component the component's path, so a policy
+    finding can point at the blueprint line a user wrote (`stack.plan.provenance`). Under
+    `pulumi up` nobody reads it.
+    """
+
+    by_component: dict[str, BlueprintPath] = field(default_factory=dict)
+
+    def record(self, name: str, path: BlueprintPath) -> str:
+        self.by_component[name] = path
+        return name
 
 
 def platform_tags(resolved: ResolvedBlueprint) -> dict[str, str]:
@@ -217,6 +236,7 @@ def _kubernetes(
     account_id: pulumi.Input[str],
     partition: pulumi.Input[str],
     topic_arn: pulumi.Input[str] | None,
+    sources: SourceMap,
 ) -> dict[str, pulumi.Output[str]]:
     """The `kubernetes:` section (and MLflow on Kubernetes): one namespace per blueprint and environment."""
     # Imported here: plans without a `kubernetes:` section never pay for pulumi-kubernetes.
@@ -239,13 +259,15 @@ def _kubernetes(
     # kubeconfig, never from the blueprint; the context defaults to the environment's cluster name.
     config = pulumi.Config("kubernetes")
     provider = k8s.Provider(
-        f"{prefix}-k8s",
+        sources.record(f"{prefix}-k8s", ("kubernetes",)),
         kubeconfig=config.get("kubeconfig"),
         context=config.get("context"),
         namespace=namespace,
     )
     opts = pulumi.ResourceOptions.merge(on_platform, pulumi.ResourceOptions(providers=[provider]))
-    space = PlatformNamespace(f"{prefix}-namespace", NamespaceArgs(name=namespace, tags=tags), opts=opts)
+    space = PlatformNamespace(
+        sources.record(f"{prefix}-namespace", ("kubernetes",)), NamespaceArgs(name=namespace, tags=tags), opts=opts
+    )
     in_space = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[space]))
     gateway = kubernetes.gateway
     gateway_ref = GatewayRefArgs(
@@ -270,9 +292,9 @@ def _kubernetes(
         )
 
     outputs: dict[str, pulumi.Output[str]] = {"kubernetes_namespace": pulumi.Output.from_input(namespace)}
-    for service in kubernetes.services:
+    for index, service in enumerate(kubernetes.services):
         component = InferenceService(
-            f"{prefix}-{service.name}",
+            sources.record(f"{prefix}-{service.name}", ("kubernetes", "services", index)),
             InferenceServiceArgs(
                 name=service.name,
                 namespace=namespace,
@@ -298,10 +320,10 @@ def _kubernetes(
             opts=in_space,
         )
         outputs[f"kubernetes_service_{service.name}"] = component.service_url
-    for job in kubernetes.drift:
+    for index, job in enumerate(kubernetes.drift):
         report = pulumi.Output.concat("s3://", foundation.bucket_name, f"/drift/{job.name}/")
         DriftJob(
-            f"{prefix}-{job.name}",
+            sources.record(f"{prefix}-{job.name}", ("kubernetes", "drift", index)),
             DriftJobArgs(
                 name=job.name,
                 namespace=namespace,
@@ -324,7 +346,7 @@ def _kubernetes(
         network = environment.network
         artifacts = pulumi.Output.concat("s3://", foundation.bucket_name, "/mlflow/")
         mlflow = mlflow_component.MlflowOnKubernetes(
-            f"{prefix}-mlflow",
+            sources.record(f"{prefix}-mlflow", ("experiment_tracking",)),
             mlflow_component.MlflowOnKubernetesArgs(
                 name="mlflow",
                 namespace=namespace,
@@ -348,15 +370,19 @@ def _kubernetes(
     return outputs
 
 
-def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]:
-    """Create every component of the platform; return the stack outputs."""
+def build_platform(resolved: ResolvedBlueprint, sources: SourceMap | None = None) -> dict[str, pulumi.Output[str]]:
+    """Create every component of the platform; return the stack outputs.
+
+    `sources` learns which blueprint path made each top-level component.
+    """
+    sources = sources if sources is not None else SourceMap()
     blueprint = resolved.blueprint
     environment = resolved.environment
     tags = platform_tags(resolved)
     prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
 
     # The blueprint, not ambient stack config, decides the region.
-    provider = aws.Provider(f"{prefix}-aws", region=blueprint.region)
+    provider = aws.Provider(sources.record(f"{prefix}-aws", ("region",)), region=blueprint.region)
     invoke = pulumi.InvokeOptions(provider=provider)
     identity = aws.get_caller_identity_output(opts=invoke)
     partition = aws.get_partition_output(opts=invoke)
@@ -377,8 +403,9 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
         if days
     }
+    # The bucket, key and roles belong to the platform as a whole, which the `blueprint:` id names.
     foundation = Foundation(
-        prefix,
+        sources.record(prefix, ("blueprint",)),
         FoundationArgs(
             blueprint=blueprint.blueprint,
             environment=resolved.environment_name,
@@ -409,7 +436,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     # the model-quality job definition pulumi-aws lacks; it needs its own provider pinned to the
     # blueprint's region, like the aws one.
     native_provider = (
-        aws_native.Provider(f"{prefix}-aws-native", region=blueprint.region)
+        aws_native.Provider(sources.record(f"{prefix}-aws-native", ("region",)), region=blueprint.region)
         if blueprint.endpoints or any(m.kind == "model-quality" for m in monitors)
         else None
     )
@@ -418,7 +445,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     on_call = blueprint.monitoring.on_call if blueprint.monitoring else None
     topic_arn = (
         OnCall(
-            f"{prefix}-on-call",
+            sources.record(f"{prefix}-on-call", ("monitoring", "on_call")),
             OnCallArgs(
                 topic_name=on_call_topic_name(prefix),
                 email=on_call.email,
@@ -438,7 +465,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     }
     if group_names:
         ModelRegistry(
-            f"{prefix}-registry",
+            sources.record(f"{prefix}-registry", ("registry",)),
             ModelRegistryArgs(
                 group_names=group_names,
                 account_id=identity.account_id,
@@ -455,7 +482,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
     if blueprint.feature_store:
         FeatureStore(
-            f"{prefix}-features",
+            sources.record(f"{prefix}-features", ("feature_store",)),
             FeatureStoreArgs(
                 groups=[
                     FeatureGroupArgs(
@@ -483,7 +510,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
     if blueprint.experiment_tracking and blueprint.experiment_tracking.kind == "sagemaker-mlflow":
         tracking = ExperimentTracking(
-            f"{prefix}-tracking",
+            sources.record(f"{prefix}-tracking", ("experiment_tracking",)),
             ExperimentTrackingArgs(
                 server_name=tracking_server_name(prefix),
                 size=blueprint.experiment_tracking.size,
@@ -509,22 +536,25 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
                 account_id=identity.account_id,
                 partition=partition.partition,
                 topic_arn=topic_arn,
+                sources=sources,
             )
         )
     endpoint_components = {}
-    for endpoint in blueprint.endpoints:
+    for index, endpoint in enumerate(blueprint.endpoints):
         arguments = _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name])
         arguments.alarm_topic_arn = topic_arn
-        component = ModelEndpoint(f"{prefix}-{endpoint.name}", arguments, opts=on_platform)
+        component = ModelEndpoint(
+            sources.record(f"{prefix}-{endpoint.name}", ("endpoints", index)), arguments, opts=on_platform
+        )
         endpoint_components[endpoint.name] = component
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
         if component.fallback_model_name is not None:
             outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
     schedules: dict[str, str] = {}
-    for monitor in monitors:
+    for index, monitor in enumerate(monitors):
         monitor_name = monitoring_schedule_name(prefix, monitor.name)
         DriftMonitor(
-            f"{prefix}-{monitor.name}",
+            sources.record(f"{prefix}-{monitor.name}", ("monitoring", "drift", index)),
             DriftMonitorArgs(
                 monitor_name=monitor_name,
                 kind=monitor.kind,
@@ -556,7 +586,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
     if blueprint.endpoints:
         by_endpoint = endpoint_monitors(schedules)
         create_dashboard(
-            f"{prefix}-dashboard",
+            sources.record(f"{prefix}-dashboard", ("endpoints",)),
             dashboard_name=dashboard_name(prefix),
             region=blueprint.region,
             endpoints=[
@@ -572,7 +602,7 @@ def build_platform(resolved: ResolvedBlueprint) -> dict[str, pulumi.Output[str]]
         )
     if blueprint.feedback:
         feedback = FeedbackApi(
-            f"{prefix}-feedback",
+            sources.record(f"{prefix}-feedback", ("feedback",)),
             FeedbackApiArgs(
                 name_prefix=prefix,
                 endpoints=list(blueprint.feedback.endpoints),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -7,6 +8,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Output wraps to the terminal width (COLUMNS); tests that look for whole lines read a wide one.
+# The width behaviour itself is tested with an explicit COLUMNS (tests/test_findings_output.py).
+os.environ["COLUMNS"] = "1000"
 EXAMPLES = REPO / "blueprints" / "examples"
 
 # A valid blueprint in the reference's style; tests change one thing at a time.

@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 invalid input (every problem printed with its file and 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from policies.offline import Report
     from stack.plan.engine import Plan
 
+# The blueprint `check --preview-json` reads when none is given; the CrossGuard pack reads it too.
+BLUEPRINT_VARIABLE = "MLSTACK_BLUEPRINT"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "blueprints" / "schema.json"
 
 app = typer.Typer(
@@ -31,6 +34,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        from policies.report import tool_version
+
+        out.print(f"mlstack {tool_version()}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Declarative ML platforms on AWS: validate, plan and cost a blueprint offline."""
 
 
 @app.command()
@@ -115,7 +136,10 @@ def plan(
     from stack.cost.prices import load_price_book
 
     report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
-    out.print(plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update))
+    out.print(
+        plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update),
+        soft_wrap=False,
+    )
 
 
 def _write_manifests(planned: Plan, directory: Path) -> None:
@@ -160,50 +184,61 @@ def check(
     With --base or --base-plan, the update rules also judge what `pulumi up` would do to the deployed stack.
     """
     from blueprints.load import load_for_environment
-    from policies.report import render, to_table
+    from policies.report import render, summary_line, to_table
     from policies.settings import PolicySettings
     from stack.plan import plan_resolved, update_against
     from stack.plan.check import check_plan, check_preview_json, cost_estimate, policy_settings
+    from stack.plan.provenance import Locator
 
     formats = ("table", "json", "sarif", "junit")
     if output_format not in formats:
         err.print(f"--format must be one of {', '.join(formats)}", markup=False)
         raise typer.Exit(EXIT_INVALID)
-    if file is None and preview_json is None:
-        err.print("give a blueprint file, --preview-json, or both", markup=False)
+    blueprint_file = file
+    if blueprint_file is None and os.environ.get(BLUEPRINT_VARIABLE):
+        blueprint_file = Path(os.environ[BLUEPRINT_VARIABLE])
+        err.print(f"blueprint {blueprint_file} (from {BLUEPRINT_VARIABLE})", markup=False)
+    if blueprint_file is None and preview_json is None:
+        err.print(f"give a blueprint file (or set {BLUEPRINT_VARIABLE}), --preview-json, or both", markup=False)
         raise typer.Exit(EXIT_INVALID)
-    if file is None and (base is not None or base_plan is not None):
+    if blueprint_file is None and (base is not None or base_plan is not None):
         err.print("--base and --base-plan need the blueprint file", markup=False)
         raise typer.Exit(EXIT_INVALID)
+    if blueprint_file is None:
+        err.print(
+            "no blueprint: its `policies:` levels and suppressions are not applied and findings have no "
+            f"blueprint lines; give the blueprint file before --preview-json, or set {BLUEPRINT_VARIABLE}",
+            markup=False,
+        )
 
     def run() -> Report:
-        if file is None:
+        if blueprint_file is None:
             assert preview_json is not None
             return check_preview_json(preview_json, PolicySettings(environment=env))
-        resolved = load_for_environment(file, env)
+        resolved = load_for_environment(blueprint_file, env)
         planned = plan_resolved(resolved)
         settings = policy_settings(resolved, cost_estimate(resolved, planned, prices))
-        update = update_against(file, env, planned, revision=base, base_file=base_plan)
+        update = update_against(blueprint_file, env, planned, revision=base, base_file=base_plan)
         if preview_json is not None:
-            return check_preview_json(preview_json, settings, update)
-        return check_plan(planned, settings, update)
+            report = check_preview_json(preview_json, settings, update)
+        else:
+            report = check_plan(planned, settings, update)
+        return Locator(blueprint_file, env, planned.sources).locate(report)
 
     report = guarded(run)
     if output_format == "table":
-        text = None
-        out.print(to_table(report))
+        out.print(to_table(report), soft_wrap=False)  # it ends with the summary line
     else:
         text = render(report, output_format)
-    if text is not None:
         if output:
             write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)
         else:
             sys.stdout.write(text)
-    for suppression in report.suppressions:
-        err.print(
-            f"suppressed {suppression.rule} on {', '.join(suppression.resources)}: {suppression.reason}", markup=False
-        )
+        for suppression in report.suppressions:
+            where = ", ".join(suppression.resources)
+            err.print(f"suppressed {suppression.rule} on {where}: {suppression.reason}", markup=False, soft_wrap=False)
+        err.print(summary_line(report), markup=False)
     raise typer.Exit(report.exit_code)
 
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,9 +21,23 @@ from blueprints.errors import BlueprintInvalid
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
 
-# Plans are read in terminals and CI logs alike: never cut a line at 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Width of text for a reader with no terminal (a CI log): wide enough that plans rarely wrap.
+LOG_WIDTH = 120
+
+
+def output_width(stream: TextIO) -> int | None:
+    """None (rich reads COLUMNS, then the terminal) for a terminal or a set COLUMNS; LOG_WIDTH for a
+    file or a CI log, where rich would assume 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if (columns.isdigit() and int(columns) > 0) or stream.isatty():
+        return None
+    return LOG_WIDTH
+
+
+# Plain lines are never wrapped (a reader greps them); trees and tables are printed with
+# `soft_wrap=False` and wrap at spaces to the width.
+out = Console(highlight=False, soft_wrap=True, width=output_width(sys.stdout))
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=output_width(sys.stderr))
 
 T = TypeVar("T")
 

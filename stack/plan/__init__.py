@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from blueprints.load import ResolvedBlueprint, load_for_environment
 from components.naming import platform_prefix
 from stack import program
 from stack.plan.engine import Plan, run_offline
+from stack.plan.provenance import resource_paths
 
 if TYPE_CHECKING:
     from stack.plan.lifecycle import UpdatePlan
@@ -23,12 +25,16 @@ def stack_name(resolved: ResolvedBlueprint) -> str:
 
 
 def plan_resolved(resolved: ResolvedBlueprint) -> Plan:
-    return run_offline(
-        lambda: program.build_platform(resolved),
+    """The offline plan, each resource with the blueprint path that made it (`Plan.sources`)."""
+    sources = program.SourceMap()
+    planned = run_offline(
+        lambda: program.build_platform(resolved, sources),
         project=PROJECT,
         stack=stack_name(resolved),
         region=resolved.blueprint.region,
     )
+    rows = ((r.urn, r.name, r.parent) for r in planned.resources)
+    return dataclasses.replace(planned, sources=resource_paths(rows, sources.by_component))
 
 
 def plan_file(path: Path, environment: str) -> tuple[ResolvedBlueprint, Plan]:

@@ -67,6 +67,8 @@ class Plan:
     stack: str
     resources: tuple[PlannedResource, ...]
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    sources: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
+    """URN -> the blueprint path that made the resource (`stack.plan.provenance`)."""
 
     def by_type(self, resource_type: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == resource_type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +95,20 @@ def _model(inputs: Mapping[str, Any]) -> str:
     vpc = ", in VPC" if inputs.get("vpcConfig") else ""
     group = (inputs.get("tags") or {}).get(MODEL_GROUP_TAG)
     registry = f", versions from model group {group}" if group else ""
-    return f"{inputs.get('name')}: {container.get('image')} ({isolation}{vpc}{registry})"
+    return f"{inputs.get('name')}: {_short_image(container.get('image'))} ({isolation}{vpc}{registry})"
+
+
+_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<image>.+)$")
+
+
+def _short_image(image: Any) -> str:
+    """`repository:tag (ECR account region)`: a full ECR URI is one 110-character word that no
+    terminal line holds, so a wrapped plan would cut it mid-word; `--json` keeps the full URI."""
+    text = str(image)
+    match = _ECR_IMAGE.match(text)
+    if match is None:
+        return text
+    return f"{match['image']} (ECR {match['account']} {match['region']})"
 
 
 def _feature_group(inputs: Mapping[str, Any]) -> str:
