@@ -1,4 +1,9 @@
-"""Encryption at rest and in transit: endpoint configs, feature store, S3, KMS, MLflow."""
+"""Encryption at rest and in transit: endpoint configs, feature store, S3, KMS, MLflow.
+
+A key input is often unknown at preview: the platform key's ARN is assigned when the key is
+created. The rules that read one prove it through the dependency graph instead (`proven_key`):
+an unknown input that comes only from a KMS key of this stack passes, recorded as a proof.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 from components import instances
 from policies.framework import (
+    Proof,
     ResourceView,
     Rule,
     StackView,
@@ -20,6 +26,7 @@ from policies.framework import (
     peek,
     per_resource,
     policy_document,
+    proven_key,
 )
 from policies.sagemaker import (
     ENDPOINT_CONFIG,
@@ -56,14 +63,17 @@ def attached(bucket: Any, resources: list[Any], types: tuple[str, ...]) -> list[
 # --- endpoint configuration KMS -------------------------------------------------------------------
 
 
-def _endpoint_config_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+def _endpoint_config_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
     all_variants = variants(args.props)
     if all_variants and all(is_serverless(v) for v in all_variants):
         return  # serverless has no ML storage volume, and CreateEndpointConfig rejects a KmsKeyId
     types = [v["instanceType"] for v in all_variants if not is_serverless(v)]
     if types and all(instances.lookup(t).local_storage for t in types):
         return  # instance (NVMe) storage only: CreateEndpointConfig rejects a KmsKeyId for these types
-    if not dig(args.props, "kmsKeyArn"):
+    proof = proven_key(args, "kmsKeyArn")
+    if proof is not None:
+        yield proof
+    elif not dig(args.props, "kmsKeyArn"):
         yield (
             f"endpoint configuration {args.name} has no kmsKeyArn for its ML storage volumes "
             f"(instance types {', '.join(sorted(set(types)))} use EBS volumes)"
@@ -75,13 +85,15 @@ ENDPOINT_CONFIG_KMS = Rule(
     description=(
         "Checks whether SageMaker endpoint configurations encrypt their ML storage volumes with a KMS key. "
         "Exempt: serverless configurations and configurations whose instance types all have local NVMe "
-        "storage, where SageMaker rejects a KmsKeyId."
+        "storage, where SageMaker rejects a KmsKeyId. A kmsKeyArn unknown at preview passes when it comes "
+        "only from a KMS key of this stack."
     ),
     severity="high",
     remediation="Set kmsKeyArn on the EndpointConfiguration (mlstack sets the platform key by default).",
     check=_endpoint_config_kms,
     kind="resource",
     resource_types=(ENDPOINT_CONFIG,),
+    reads_graph=True,
     checkov=("CKV_AWS_98",),
     cdk_nag=("SageMakerEndpointConfigurationKMSKeyConfigured",),
     aws_config=("sagemaker-endpoint-configuration-kms-key-configured",),
@@ -91,22 +103,29 @@ ENDPOINT_CONFIG_KMS = Rule(
 # --- feature group online store --------------------------------------------------------------------
 
 
-def _feature_group_online(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
+def _feature_group_online(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
     online = dig(args.props, "onlineStoreConfig")
     if not online or dig(online, "enableOnlineStore") is not True:
         return
-    if not dig(online, "securityConfig", "kmsKeyId"):
+    proof = proven_key(args, "onlineStoreConfig", "securityConfig", "kmsKeyId")
+    if proof is not None:
+        yield proof
+    elif not dig(online, "securityConfig", "kmsKeyId"):
         yield f"feature group {args.name} has an online store without securityConfig.kmsKeyId"
 
 
 FEATURE_GROUP_ONLINE_ENCRYPTION = Rule(
     name="sagemaker-feature-group-online-store-encryption",
-    description="Checks whether SageMaker feature groups with an online store encrypt it with a KMS key.",
+    description=(
+        "Checks whether SageMaker feature groups with an online store encrypt it with a KMS key. A kmsKeyId "
+        "unknown at preview passes when it comes only from a KMS key of this stack."
+    ),
     severity="high",
     remediation="Set onlineStoreConfig.securityConfig.kmsKeyId to the platform's KMS key.",
     check=_feature_group_online,
     kind="resource",
     resource_types=(FEATURE_GROUP,),
+    reads_graph=True,
     aws_config=("sagemaker-featuregroup-online-store-encryption",),
 )
 

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
-from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from rich.console import Console
 
@@ -84,6 +84,24 @@ def resource_args(plan: Plan, type_: str, name: str, edits: list[Edit]) -> Resou
 
 def stack_args(plan: Plan, edits: list[Edit]) -> StackValidationArgs:
     return StackValidationArgs(from_plan(edited(plan, edits)))
+
+
+def graph_args(plan: Plan, type_: str, name: str, edits: list[Edit]) -> PolicyResource:
+    """A real plan resource, edited, as a rule that reads the graph sees it (a PolicyResource)."""
+    urn = plan.get(type_, name).urn
+    return next(r for r in from_plan(edited(plan, edits)) if r.urn == urn)
+
+
+def rewired(plan: Plan, type_: str, name: str, prop: str, source: str) -> Plan:
+    """The plan with one input of one resource depending on the resource `source` names, instead."""
+    target = plan.get(type_, name)
+    resources = tuple(
+        dataclasses.replace(r, property_dependencies={**r.property_dependencies, prop: (source,)})
+        if r.urn == target.urn
+        else r
+        for r in plan.resources
+    )
+    return dataclasses.replace(plan, resources=resources)
 
 
 def violations(outcomes: list[Outcome], urn: str | None = None) -> list[Outcome]:
@@ -182,6 +200,16 @@ CASES: list[tuple[str, PolicySettings, str, str, list[Edit], Edit, Any, Any]] = 
         (T_CONFIG, "recsys-prod-fraud-scorer-config", ("shadowProductionVariants", 0, "initialVariantWeight"), None),
         0.5,
         1,
+    ),
+    (
+        "sagemaker-large-model-sizing",  # bf16 on T4 GPUs (compute capability 7.5); tests/test_sizing.py has more
+        PROD,
+        T_CONFIG,
+        "recsys-prod-assistant-llm-config",
+        [],
+        (T_CONFIG, "recsys-prod-assistant-llm-config", ("productionVariants", 0, "instanceType"), None),
+        "ml.g6.12xlarge",
+        "ml.g4dn.12xlarge",
     ),
     (
         "sagemaker-monitoring-output-kms",
@@ -403,6 +431,8 @@ CASES: list[tuple[str, PolicySettings, str, str, list[Edit], Edit, Any, Any]] = 
 def _outcomes(
     plan: Plan, rule: Rule, *, settings: PolicySettings, edits: list[Edit], type_: str, name: str
 ) -> list[Outcome]:
+    if rule.reads_graph:
+        return rule.evaluate(graph_args(plan, type_, name, edits), settings)
     if rule.kind == "resource":
         return rule.evaluate(resource_args(plan, type_, name, edits), settings)
     return rule.evaluate(stack_args(plan, edits), settings)
@@ -509,13 +539,17 @@ def test_a_rule_that_raises_fails_closed(plan: Plan) -> None:
 def test_unknown_values_are_advisory_not_a_pass(plan: Plan, marker: str) -> None:
     rule = rule_named("sagemaker-endpoint-config-kms")
     edits: list[Edit] = [(T_CONFIG, "recsys-prod-fraud-scorer-config", ("kmsKeyArn",), marker)]
-    [outcome] = rule.evaluate(resource_args(plan, T_CONFIG, "recsys-prod-fraud-scorer-config", edits), PROD)
+    # The key ARN comes from the execution role here, not from the platform key: nothing proves it.
+    role = plan.get("aws:iam/role:Role", "recsys-prod-execution-role").urn
+    unproven = rewired(plan, T_CONFIG, "recsys-prod-fraud-scorer-config", "kmsKeyArn", role)
+    [outcome] = rule.evaluate(graph_args(unproven, T_CONFIG, "recsys-prod-fraud-scorer-config", edits), PROD)
     assert outcome.kind == "unknown"
     assert outcome.message == "cannot evaluate during preview: kmsKeyArn is unknown"
-    report = evaluate(from_plan(edited(plan, edits)), PROD, rules=[rule])
+    report = evaluate(from_plan(edited(unproven, edits)), PROD, rules=[rule])
     assert [(f.name, f.level, f.kind) for f in report.findings] == [
         ("recsys-prod-fraud-scorer-config", "advisory", "unknown")
     ]
+    assert report.proofs == ()
 
 
 def test_crossguard_policies_report_and_raise_unknowns(plan: Plan) -> None:
@@ -526,9 +560,21 @@ def test_crossguard_policies_report_and_raise_unknowns(plan: Plan) -> None:
     bad = resource_args(plan, T_CONFIG, "recsys-prod-ranker-config", [])
     policies["sagemaker-prod-instance-count"].validate(bad, lambda m, u: reported.append((m, u)))  # type: ignore[attr-defined]
     assert len(reported) == 1 and reported[0][1] == bad.urn
-    unknown = resource_args(plan, T_CONFIG, "recsys-prod-fraud-scorer-config", [])
+    unknown = resource_args(plan, T_ROLE_POLICY, "recsys-prod-intent-text-drift-role-policy", [])
     with pytest.raises(UnknownValueError):
-        policies["sagemaker-endpoint-config-kms"].validate(unknown, lambda m, u: None)  # type: ignore[attr-defined]
+        policies["iam-no-wildcard-actions"].validate(unknown, lambda m, u: None)  # type: ignore[attr-defined]
+    # A rule that reads the graph is a stack policy there: a proven key reports nothing, an unknown
+    # key of unknown source is the analyzer's advisory.
+    kms = policies["sagemaker-endpoint-config-kms"]
+    assert isinstance(kms, StackValidationPolicy)
+    kms_reported: list[str] = []
+    kms.validate(stack_args(plan, []), lambda m, u: kms_reported.append(m))
+    assert kms_reported == []
+    role = plan.get("aws:iam/role:Role", "recsys-prod-execution-role").urn
+    unproven = rewired(plan, T_CONFIG, "recsys-prod-fraud-scorer-config", "kmsKeyArn", role)
+    with pytest.raises(UnknownValueError) as raised:
+        kms.validate(stack_args(unproven, []), lambda m, u: kms_reported.append(m))
+    assert raised.value.message == "cannot evaluate during preview: kmsKeyArn is unknown"
     # A stack policy reports definite violations first, then hands the unknowns to the analyzer.
     stack_reported: list[str] = []
     with pytest.raises(UnknownValueError):
@@ -637,6 +683,7 @@ def test_preview_json_gives_the_same_findings(plan: Plan) -> None:
                         "inputs": r.inputs,
                         "parent": r.parent,
                         "dependencies": list(r.dependencies),
+                        "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
                     },
                 }
                 for r in plan.resources
@@ -647,6 +694,7 @@ def test_preview_json_gives_the_same_findings(plan: Plan) -> None:
     preview = evaluate(from_preview_json(json.loads(text)), PROD)
     offline = evaluate(from_plan(plan), PROD)
     assert preview.findings == offline.findings
+    assert preview.proofs == offline.proofs and offline.proofs
 
 
 # --- report formats -----------------------------------------------------------------------------
@@ -669,7 +717,7 @@ def test_sarif_validates_against_the_official_schema(recsys_report: Report) -> N
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {r.name for r in ALL_RULES}
     levels = {(r["ruleId"], r["level"]) for r in run["results"]}
     assert ("sagemaker-prod-endpoint-alarms", "error") in levels
-    assert ("sagemaker-endpoint-config-kms", "note") in levels
+    assert ("iam-no-wildcard-actions", "note") in levels
     [suppressed] = [r for r in run["results"] if "suppressions" in r]
     assert suppressed["suppressions"][0]["justification"] == "canary by design"
     assert suppressed["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].endswith("recsys-prod-ranker-config")
