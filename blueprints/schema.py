@@ -55,11 +55,24 @@ class Network(Strict):
     ]
 
 
+class Budget(Strict):
+    """Which estimate the budget rule holds to `budget_usd_month`."""
+
+    enforce: Literal["baseline", "ceiling"] = Field(
+        default="baseline",
+        description="`baseline`: the estimate at autoscaling minimums must fit the budget; a ceiling (autoscaling "
+        "maximums) over it is advisory. `ceiling`: the ceiling must fit too.",
+    )
+
+
 class Environment(Strict):
     """One deployment target (dev, staging, prod): its budget, network and overrides."""
 
     budget_usd_month: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="Monthly budget in USD that the environment's estimate must stay within."
+    )
+    budget: Budget | None = Field(
+        default=None, description="How `budget_usd_month` is enforced: `{enforce: ceiling}` holds the ceiling to it."
     )
     network: Network | None = Field(default=None, description="VPC to run in; prod should set one.")
     cluster: ClusterName | None = Field(
