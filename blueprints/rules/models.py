@@ -44,40 +44,57 @@ def host_problems(blueprint: Blueprint, endpoint: Endpoint, host: Host) -> Itera
     model = endpoint.models.get(host.model)
     if model is None:
         return
-    if model.container is not None and not instance.has_gpu:
-        yield (
-            (*host.path, "instance_type"),
-            f"{host.kind} {host.name} serves the {model.container} container, which needs GPUs; "
-            f"{instance.name} has none",
-        )
-        return
-    if model.tensor_parallel_degree is not None:
-        problem = sizing.tensor_parallel_problem(instance, model.tensor_parallel_degree)
-        if problem:
-            yield ((*host.path, "instance_type"), f"{host.kind} {host.name} serves model {host.model}: {problem}")
-    if model.parameters_billions is not None and model.dtype is not None:
-        weights = sizing.weights_gib(model.parameters_billions, model.dtype)
-        if not sizing.fits(instance, weights):
-            yield ((*host.path, "instance_type"), _does_not_fit(blueprint, host, model, instance, weights))
+    shape = model_shape(model)
+    path = (*host.path, "instance_type")
+    for problem in shape.problems(instance):
+        if problem.kind == "gpu" and model.container is not None:
+            yield (
+                path,
+                f"{host.kind} {host.name} serves the {model.container} container, which needs GPUs; "
+                f"{instance.name} has none",
+            )
+        elif problem.kind in ("gpu", "memory") and shape.weights_gib is not None:
+            yield (path, _does_not_fit(blueprint, host, model, instance, shape))
+        elif problem.kind == "dtype":
+            yield (
+                path,
+                f"{host.kind} {host.name} serves model {host.model}: {problem}"
+                + _suggestion(blueprint, shape, "; no SageMaker instance type meets this model's needs"),
+            )
+        else:
+            yield (path, f"{host.kind} {host.name} serves model {host.model}: {problem}")
+
+
+def model_shape(model: Model) -> sizing.ModelShape:
+    """What `model` asks of the GPUs that serve it (components.sizing is the one judge of it)."""
+    return sizing.ModelShape.declared(
+        model.parameters_billions, model.dtype, model.tensor_parallel_degree, needs_gpu=model.container is not None
+    )
+
+
+def _suggestion(blueprint: Blueprint, shape: sizing.ModelShape, none: str) -> str:
+    """The cheapest type that serves `shape` (honouring memory, tensor-parallel degree and dtype)."""
+    fit = sizing.cheapest_fit(shape, blueprint.region or "us-east-1")
+    if fit is None:
+        return none
+    return (
+        f"; the cheapest type that fits is {fit.instance.name} ({fit.instance.gpus} GPUs, "
+        f"{fit.instance.gpu_memory_gib:g} GiB, ${fit.price.usd_per_hour:.2f}/h {fit.price.provenance})"
+    )
 
 
 def _does_not_fit(
-    blueprint: Blueprint, host: Host, model: Model, instance: instances.InstanceType, weights: float
+    blueprint: Blueprint, host: Host, model: Model, instance: instances.InstanceType, shape: sizing.ModelShape
 ) -> str:
+    assert shape.weights_gib is not None
     message = (
         f"{host.kind} {host.name}: the {model.dtype} weights of model {host.model} "
-        f"({model.parameters_billions:g}B parameters) take {weights:.1f} GiB, but {instance.name} has "
+        f"({model.parameters_billions:g}B parameters) take {shape.weights_gib:.1f} GiB, but {instance.name} has "
         f"{instance.gpu_memory_gib:g} GiB of GPU memory, {sizing.usable_gpu_gib(instance):.1f} GiB usable "
         f"with {100 - 100 * sizing.GPU_MEMORY_HEADROOM:.0f}% headroom for the KV cache"
     )
-    fit = sizing.cheapest_fit(
-        weights, blueprint.region or "us-east-1", tensor_parallel_degree=model.tensor_parallel_degree
-    )
-    if fit is None:
-        return message + "; no single SageMaker instance type holds it: quantize (dtype) or shard across endpoints"
-    return (
-        message + f"; the cheapest type that fits is {fit.instance.name} ({fit.instance.gpus} GPUs, "
-        f"{fit.instance.gpu_memory_gib:g} GiB, ${fit.price.usd_per_hour:.2f}/h {fit.price.provenance})"
+    return message + _suggestion(
+        blueprint, shape, "; no single SageMaker instance type holds it: quantize (dtype) or shard across endpoints"
     )
 
 

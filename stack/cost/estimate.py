@@ -122,23 +122,6 @@ _UNPRICED_REASONS = {
 }
 _BUCKET_CONFIG = re.compile(r"^aws:s3/bucket\w+:")
 
-NVIDIA_CUDA_GPUS = "https://developer.nvidia.com/cuda-gpus"
-# bf16 arithmetic needs compute capability 8.0 (Ampere) or newer; these GPUs predate it
-# (K80 3.7, V100 7.0, T4 7.5: NVIDIA_CUDA_GPUS). A bf16 model would not load, or run emulated.
-_NO_BF16_GPUS = frozenset({"NVIDIA Tesla K80", "NVIDIA Tesla V100", "NVIDIA T4 Tensor Core"})
-# FP8 tensor cores need compute capability 8.9 (Ada: L4, L40S), 9.0 (Hopper) or Blackwell.
-_FP8_GPUS = frozenset(
-    {
-        "NVIDIA L4",
-        "NVIDIA L40S",
-        "NVIDIA H100",
-        "NVIDIA H200",
-        "NVIDIA B200",
-        "NVIDIA B300",
-        "NVIDIA GB202",
-        "NVIDIA RTX PRO 4500 Blackwell",
-    }
-)
 # Graviton families (c6g, m7gd, r8g, g5g, t4g...) are arm64: an x86 image does not start on them, and
 # the reverse. https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html
 _GRAVITON = re.compile(r"^[a-z]+\d+g")
@@ -1202,9 +1185,8 @@ class _Needs:
 
     gpu: bool
     arm64: bool
-    weights_gib: float | None
-    tensor_parallel: int | None
-    dtype: str | None
+    shape: sizing.ModelShape | None
+    """The model's GPU sizing (components.sizing judges it), for a GPU model; None otherwise."""
     min_gpu_gib: float
     min_vcpu: int
     min_memory_gib: float
@@ -1218,26 +1200,23 @@ class _Needs:
         cpu_image = bool(_CPU_TAG.search(tag))
         # An image we cannot classify (your own) on a GPU type may need that GPU: keep one.
         gpu = gpu_image or (current.has_gpu and not cpu_image)
-        weights = None
-        if gpu and model is not None and model.parameters_billions and model.dtype:
-            weights = sizing.weights_gib(model.parameters_billions, model.dtype)
-        tensor_parallel = model.tensor_parallel_degree if model is not None else None
-        dtype = model.dtype if model is not None else None
+        shape = None
+        if gpu and model is not None:
+            shape = sizing.ModelShape.declared(
+                model.parameters_billions, model.dtype, model.tensor_parallel_degree, needs_gpu=True
+            )
         vcpu, memory = current.vcpu or 0, current.memory_gib or 0.0
         arm64 = _is_arm64(current)
-        if weights is not None:
-            parts = [f"GPUs with {weights / sizing.GPU_MEMORY_HEADROOM:.1f} GiB for {weights:.1f} GiB of weights"]
-            if tensor_parallel and tensor_parallel > 1:
-                parts.append(f"a GPU count divisible by tensor_parallel_degree {tensor_parallel}")
-            if dtype in ("bf16", "fp8"):
-                parts.append(f"{dtype} support")
-            return cls(True, arm64, weights, tensor_parallel, dtype, 0.0, 0, 0.0, ", ".join(parts))
+        if shape is not None and shape.weights_gib is not None:
+            # Declared weights size the GPUs; CPU and host memory follow from the type that holds them.
+            return cls(True, arm64, shape, 0.0, 0, 0.0, ", ".join(shape.requirements()))
         if gpu:
             why = "a GPU image" if gpu_image else "an image that may need its GPU"
             text = f"{why}: a GPU with at least {current.gpu_memory_gib:g} GiB, {vcpu} vCPU and {memory:g} GiB memory"
-            return cls(True, arm64, None, None, None, current.gpu_memory_gib, vcpu, memory, text)
+            text = ", ".join([text, *(shape.requirements() if shape is not None else [])])
+            return cls(True, arm64, shape, current.gpu_memory_gib, vcpu, memory, text)
         text = f"at least {vcpu} vCPU and {memory:g} GiB memory"
-        return cls(False, arm64, None, None, None, 0.0, vcpu, memory, text)
+        return cls(False, arm64, None, 0.0, vcpu, memory, text)
 
     def met_by(self, candidate: instances.InstanceType) -> bool:
         # Burstable types throttle under sustained load once their CPU credits run out, and Neuron
@@ -1246,14 +1225,10 @@ class _Needs:
             return False
         if self.gpu != candidate.has_gpu or self.arm64 != _is_arm64(candidate):
             return False
-        if self.weights_gib is not None:
-            if not sizing.fits(candidate, self.weights_gib):
-                return False
-            if self.tensor_parallel and sizing.tensor_parallel_problem(candidate, self.tensor_parallel):
-                return False
-            if self.dtype == "bf16" and candidate.gpu_type in _NO_BF16_GPUS:
-                return False
-            return not (self.dtype == "fp8" and candidate.gpu_type not in _FP8_GPUS)
+        if self.shape is not None and self.shape.problems(candidate):
+            return False
+        if self.shape is not None and self.shape.weights_gib is not None:
+            return True
         return (
             candidate.gpu_memory_gib >= self.min_gpu_gib
             and candidate.vcpu >= self.min_vcpu
