@@ -1,18 +1,21 @@
-"""Serving safety: capacity, rollouts, autoscaling, GPU use in dev, shadow sampling."""
+"""Serving safety: capacity, rollouts, autoscaling, GPU use in dev, shadow sampling, large-model sizing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from components import instances
+from components import instances, sizing
+from components.containers import read_large_model_environment
 from policies.framework import (
     ResourceView,
     Rule,
     StackView,
     Violation,
+    depends_on,
     dig,
     environment_of,
+    has_key,
     is_prod,
     items,
     of_type,
@@ -22,6 +25,7 @@ from policies.framework import (
 from policies.sagemaker import (
     ENDPOINT_CONFIG,
     ENDPOINTS,
+    MODEL,
     SCALING_TARGET,
     config_of,
     endpoint_name_of,
@@ -164,4 +168,84 @@ SHADOW_SAMPLING = Rule(
     resource_types=(ENDPOINT_CONFIG,),
 )
 
-RULES = (PROD_INSTANCE_COUNT, PROD_AUTO_ROLLBACK, PROD_AUTOSCALING, GPU_IN_DEV, SHADOW_SAMPLING)
+
+def _model_of(variant: Any, config: Any, models: list[Any]) -> Any | None:
+    """The model a variant serves: the one its modelName names, else the only one its configuration
+    depends on whose name could be it (unknown at preview). None for a model outside this stack.
+
+    Raises UnknownValueError when an unknown name leaves the join open."""
+    name = peek(variant, "modelName")
+    if name is not None:
+        named = [m for m in models if peek(m.props, "name") == name]
+        if named:
+            return named[0]
+    depended = [m for m in models if depends_on(config, m) and (name is None or peek(m.props, "name") is None)]
+    if len(depended) == 1:
+        return depended[0]
+    if name is None:
+        dig(variant, "modelName")  # unknown: say which field stopped the join
+    return None
+
+
+def _container_environments(model_props: Any) -> list[Any]:
+    containers = [dig(model_props, "primaryContainer")] if has_key(model_props, "primaryContainer") else []
+    containers += items(dig(model_props, "containers"))
+    return [dig(c, "environment") for c in containers if has_key(c, "environment")]
+
+
+def _large_model_sizing(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
+    resources = list(args.resources)
+    models = of_type(resources, MODEL)
+
+    def check(config: Any) -> Iterator[str]:
+        for variant in instance_variants(config.props):
+            model = _model_of(variant, config, models)
+            if model is None:
+                continue  # a model outside this stack: nothing to size it by
+            for environment in _container_environments(model.props):
+                served = read_large_model_environment(environment)
+                if served is None:
+                    continue
+                instance_type = dig(variant, "instanceType")
+                shape = sizing.ModelShape(
+                    tensor_parallel_degree=served.tensor_parallel_degree, dtype=served.dtype, needs_gpu=True
+                )
+                try:
+                    instance = instances.lookup(instance_type)
+                except instances.UnknownInstanceType as error:
+                    yield f"variant {variant['variantName']} of {config.name}: {error}"
+                    continue
+                problems = shape.problems(instance)
+                if not problems:
+                    continue
+                fit = sizing.cheapest_fit(shape, instances.PRICE_REGION)
+                hint = f"; the cheapest type that meets these settings is {fit.instance.name}" if fit else ""
+                for problem in problems:
+                    yield (
+                        f"variant {variant['variantName']} of {config.name} serves model {model.name} "
+                        f"({served.container}) on {instance.name}: {problem}{hint}"
+                    )
+
+    yield from per_resource(of_type(resources, ENDPOINT_CONFIG), check)
+
+
+LARGE_MODEL_SIZING = Rule(
+    name="sagemaker-large-model-sizing",
+    description=(
+        "Checks whether each instance-based variant serving a large-model container (djl-lmi, huggingface-llm, "
+        "huggingface-vllm) runs on GPUs that can serve it: GPUs present, the container's tensor-parallel degree "
+        "dividing their count, and support for its dtype (bf16 needs compute capability 8.0+, fp8 8.9+). "
+        "The same judge as `mlstack validate` (components/sizing.py), on what the resources show: the weights' "
+        "size is not in the resource props, so GPU memory is left to `mlstack validate`, and djl-lmi and "
+        "huggingface-vllm read fp8, int8 and int4 from the checkpoint, not the environment."
+    ),
+    severity="high",
+    remediation=(
+        "Choose an instance type whose GPUs support the model's dtype and whose GPU count the tensor-parallel "
+        "degree divides (`mlstack validate` names the cheapest), or change the dtype or tensor_parallel_degree."
+    ),
+    check=_large_model_sizing,
+    kind="stack",
+)
+
+RULES = (PROD_INSTANCE_COUNT, PROD_AUTO_ROLLBACK, PROD_AUTOSCALING, GPU_IN_DEV, SHADOW_SAMPLING, LARGE_MODEL_SIZING)
