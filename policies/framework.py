@@ -87,11 +87,13 @@ class StackView(Protocol):
 
 @dataclass(frozen=True)
 class Violation:
-    """One finding of a rule. `unknown` names the field that prevented evaluation, if any."""
+    """One finding of a rule. `unknown` names the field that prevented evaluation, if any;
+    `advisory` marks a finding that never blocks, whatever the rule's level (a warning)."""
 
     message: str
     urn: str | None = None
     unknown: str | None = None
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class Outcome:
     kind: OutcomeKind
     message: str
     urn: str | None
+    advisory: bool = False
 
 
 def unknown_field(error: UnknownValueError) -> str:
@@ -199,7 +202,9 @@ class Rule:
                     continue
                 found = Violation(item, subject) if isinstance(item, str) else item
                 urn = found.urn if found.urn is not None else subject
-                outcomes.append(Outcome("unknown" if found.unknown else "violation", found.message, urn))
+                outcomes.append(
+                    Outcome("unknown" if found.unknown else "violation", found.message, urn, advisory=found.advisory)
+                )
         except UnknownValueError as error:
             outcomes.append(Outcome("unknown", cannot_evaluate(error).message, subject))
         except Exception as error:  # noqa: BLE001 (a crashing rule must fail closed, whatever it raised)
@@ -227,10 +232,12 @@ _ENFORCEMENT = {e.value: e for e in EnforcementLevel}
 
 def _report(rule: Rule, settings: PolicySettings, outcomes: list[Outcome], report: ReportViolation) -> None:
     """Report outcomes to CrossGuard: suppressed ones are dropped, unknowns become its own advisory,
-    and a proven pass reports nothing (CrossGuard has no passes to show)."""
+    and a proven pass reports nothing (CrossGuard has no passes to show). An advisory outcome is
+    reported only when the policy is not mandatory: CrossGuard cannot lower one violation's level."""
     unknown: list[str] = []
+    mandatory = settings.level_for(rule.name, rule.default_levels) == "mandatory"
     for outcome in outcomes:
-        if outcome.kind == "pass":
+        if outcome.kind == "pass" or (outcome.advisory and mandatory):
             continue
         name = outcome.urn.rsplit("::", 1)[-1] if outcome.urn else "*"
         if settings.suppression_for(rule.name, name) is not None:

@@ -178,6 +178,8 @@ def from_preview_json(data: Mapping[str, Any]) -> list[PolicyResource]:
 def _level(rule: Rule, outcome: Outcome, settings: PolicySettings, configured: Level) -> FindingLevel:
     if outcome.kind == "unknown":
         return "advisory"  # as the CrossGuard analyzer reports a policy it cannot run during preview
+    if outcome.advisory:
+        return "advisory"  # a warning the rule never blocks on
     return "mandatory" if configured == "mandatory" else "advisory"
 
 
