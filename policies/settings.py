@@ -13,6 +13,8 @@ from typing import Literal
 
 Level = Literal["advisory", "mandatory", "disabled"]
 LEVELS: tuple[Level, ...] = ("advisory", "mandatory", "disabled")
+BudgetEnforce = Literal["baseline", "ceiling"]
+BUDGET_ENFORCE: tuple[BudgetEnforce, ...] = ("baseline", "ceiling")
 
 # Dev is where people experiment; everything that can reach users is enforced.
 DEFAULT_LEVELS: Mapping[str, Level] = {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
@@ -43,12 +45,31 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class CeilingDriver:
+    """One priced part whose cost grows between baseline and ceiling (an autoscaled variant, say)."""
+
+    what: str
+    """The resource and its part, e.g. `recsys-prod-ranker-config variant champion: 2-8 × ml.g5.xlarge`."""
+    baseline_usd: float
+    ceiling_usd: float
+
+    @property
+    def headroom_usd(self) -> float:
+        return self.ceiling_usd - self.baseline_usd
+
+
+@dataclass(frozen=True)
 class CostEstimate:
-    """What the budget rule needs from the cost engine: the baseline monthly cost and its largest items."""
+    """What the budget rule needs from the cost engine: the monthly cost at baseline (autoscaling
+    minimums) and at ceiling (maximums), the largest baseline items and what drives the ceiling."""
 
     baseline_usd: float
     budget_usd: float | None
     biggest: tuple[tuple[str, float], ...] = ()
+    ceiling_usd: float | None = None
+    """None when the estimate has no ceiling figure: the rule then judges the baseline only."""
+    ceiling_drivers: tuple[CeilingDriver, ...] = ()
+    """The parts with the most headroom above their baseline, most first."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,8 @@ class PolicySettings:
     allow_gpu_in_dev: bool = False
     max_shadow_sample_percent: float = 100.0
     cost_estimate: CostEstimate | None = None
+    # Which estimate must fit the budget: "ceiling" also fails the budget rule when the ceiling is over.
+    budget_enforce: BudgetEnforce = "baseline"
 
     def __post_init__(self) -> None:
         for rule, per_env in self.levels.items():
@@ -69,6 +92,8 @@ class PolicySettings:
                     raise ValueError(f"levels.{rule}.{env}: {level!r} is not one of {', '.join(LEVELS)}")
         if not 0 <= self.max_shadow_sample_percent <= 100:
             raise ValueError("max_shadow_sample_percent must be within 0-100")
+        if self.budget_enforce not in BUDGET_ENFORCE:
+            raise ValueError(f"budget_enforce: {self.budget_enforce!r} is not one of {', '.join(BUDGET_ENFORCE)}")
 
     def level_for(self, rule: str, rule_defaults: Mapping[str, Level] | None = None) -> Level:
         """The rule's level here: an explicit override, else the rule's own default, else the environment's."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint
 from policies.offline import Report, evaluate, from_plan, from_preview_json
-from policies.settings import CostEstimate, PolicySettings, Suppression
+from policies.settings import CeilingDriver, CostEstimate, PolicySettings, Suppression
 from stack.plan.engine import Plan
 
 if TYPE_CHECKING:
@@ -34,19 +34,36 @@ def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | N
         allow_gpu_in_dev=policies.settings.allow_gpu_in_dev,
         max_shadow_sample_percent=policies.settings.max_shadow_sample_percent,
         cost_estimate=cost_estimate,
+        budget_enforce=budget.enforce if (budget := resolved.environment.budget) else "baseline",
     )
 
 
 def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
-    """The environment's estimated monthly cost at baseline, for the budget rule."""
+    """The environment's estimated monthly cost at baseline and at ceiling, for the budget rule."""
     from stack.cost.estimate import budget_status, cost_report
     from stack.cost.prices import load_price_book
 
-    status = budget_status(cost_report(plan, resolved, load_price_book(prices)), resolved)
+    report = cost_report(plan, resolved, load_price_book(prices))
+    status = budget_status(report, resolved)
+    # What drives the ceiling: each priced part (a variant, a monitor's runs, a pod) that costs more
+    # at its maximum than at its minimum, by how much more.
+    drivers = sorted(
+        (
+            CeilingDriver(f"{item.name} {part.what}", part.baseline_usd, part.ceiling_usd)
+            for item in report.items
+            for part in item.parts
+            if part.baseline_usd is not None
+            and part.ceiling_usd is not None
+            and part.ceiling_usd - part.baseline_usd > 0.005
+        ),
+        key=lambda driver: (-driver.headroom_usd, driver.what),
+    )
     return CostEstimate(
         baseline_usd=status.estimate_usd,
         budget_usd=status.budget_usd,
         biggest=tuple((item.name, item.baseline_usd or 0.0) for item in status.biggest_items),
+        ceiling_usd=report.ceiling_usd,
+        ceiling_drivers=tuple(drivers),
     )
 
 
