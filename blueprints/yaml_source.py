@@ -18,6 +18,8 @@ from blueprints.errors import BlueprintInvalid, Problem
 MAX_BLUEPRINT_BYTES = 1024 * 1024
 # Aliases let a few lines expand to billions of nodes ("billion laughs"); no real blueprint nears this.
 MAX_NODES = 200_000
+# Blueprints nest about ten levels; far deeper nesting is a mistake, and would exhaust Python's stack.
+MAX_DEPTH = 100
 
 # Explicit tags a blueprint may carry; anything else (e.g. !!python/object) is refused, not constructed.
 _STANDARD_TAGS = frozenset(
@@ -59,6 +61,8 @@ class _Composer:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.nodes_seen = 0
+        # The collections being built, innermost last: an alias to one of them would contain itself.
+        self.open: set[int] = set()
 
     def _at(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -71,18 +75,29 @@ class _Composer:
         self.nodes_seen += 1
         if self.nodes_seen > MAX_NODES:
             raise _TooLarge(node)
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(node)
         if node.tag not in _STANDARD_TAGS:
             self._problem(node, path, f"custom YAML tag {node.tag!r} is not allowed")
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.open:
+            self._problem(
+                node, path, "this alias refers to a value that contains it; YAML values cannot contain themselves"
+            )
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             result = []
             for index, item in enumerate(node.value):
                 self.positions[(*path, index)] = self._at(item)
                 result.append(self.build(item, (*path, index)))
             return result
-        return self.loader.construct_object(node, deep=True)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -108,6 +123,10 @@ class _Composer:
 class _TooLarge(Exception):
     def __init__(self, node: yaml.Node) -> None:
         self.node = node
+
+
+class _TooDeep(_TooLarge):
+    pass
 
 
 def dotted(path: Path_) -> str:
@@ -150,6 +169,10 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {error.problem or error.context}"
         raise BlueprintInvalid([Problem(file, line, column, "", message)]) from None
+    except _TooDeep as too_deep:
+        line = too_deep.node.start_mark.line + 1
+        message = f"values nest more than {MAX_DEPTH} levels deep"
+        raise BlueprintInvalid([Problem(file, line, 1, "", message)]) from None
     except _TooLarge as too_large:
         line = too_large.node.start_mark.line + 1
         message = f"document expands to more than {MAX_NODES} values (aliases?)"

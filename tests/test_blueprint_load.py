@@ -173,3 +173,16 @@ def test_endpoint_name_too_long_for_sagemaker(write_blueprint: WriteBlueprint) -
         "has 64 characters; SageMaker endpoint names have at most 63 (botocore sagemaker EndpointName), in "
         "environment prod: shorten the endpoint name to at most 39 characters"
     ]
+
+
+def test_recursive_alias_is_a_problem_not_a_crash(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(BASE + "registry: &loop {model_groups: [*loop]}\n")
+    assert problems(path) == [
+        "bp.yaml:28:11: registry.model_groups[0]: this alias refers to a value that contains it; YAML values "
+        "cannot contain themselves"
+    ]
+
+
+def test_deep_nesting_is_a_problem_not_a_crash(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(BASE + "zzz: " + "[" * 2000 + "]" * 2000 + "\n")
+    assert problems(path) == ["bp.yaml:28:1: <root>: values nest more than 100 levels deep"]
