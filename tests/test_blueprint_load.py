@@ -186,3 +186,18 @@ def test_recursive_alias_is_a_problem_not_a_crash(write_blueprint: WriteBlueprin
 def test_deep_nesting_is_a_problem_not_a_crash(write_blueprint: WriteBlueprint) -> None:
     path = write_blueprint(BASE + "zzz: " + "[" * 2000 + "]" * 2000 + "\n")
     assert problems(path) == ["bp.yaml:28:1: <root>: values nest more than 100 levels deep"]
+
+
+def test_override_into_an_item_without_a_name_is_left_to_the_schema(write_blueprint: WriteBlueprint) -> None:
+    # The override may well name the variant whose name is missing: only that is reported.
+    path = write_blueprint(BASE.replace("{name: champion, model: champion", "{model: champion"))
+    assert problems(path) == ["bp.yaml:26:9: endpoints.ranker.variants[0].name: required field 'name' is missing"]
+
+
+def test_override_through_a_value_of_the_wrong_shape_is_left_to_the_schema(write_blueprint: WriteBlueprint) -> None:
+    text = BASE.replace(
+        "    variants:\n      - {name: champion", "    variants: {}\n    zvariants:\n      - {name: champion"
+    )
+    found = problems(write_blueprint(text))
+    assert [p for p in found if "overrides" in p] == []
+    assert "bp.yaml:25:5: endpoints.ranker.variants: input should be a valid list" in found
