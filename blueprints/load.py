@@ -17,6 +17,8 @@ from pydantic_core import ErrorDetails
 
 from blueprints import rules
 from blueprints.errors import BlueprintInvalid, Problem
+from blueprints.rules.environments import misplaced_field
+from blueprints.rules.feature_store import feature_type_problem
 from blueprints.schema import Blueprint, Endpoint, Environment, EnvironmentName, Registry
 from blueprints.yaml_source import Path_, SourceDocument, read_yaml
 
@@ -141,6 +143,8 @@ def _validate(document: SourceDocument, environment: str | None = None, base: Bl
     except pydantic.ValidationError as error:
         errors = error.errors()
         problems = [_problem_from_pydantic(document, item) for item in errors]
+        if environment is None:
+            problems += _misplaced_environment_fields(document, errors)
         partial = _partial(document.data, errors)
         return _Checked(None, partial.blueprint, problems + _rule_problems(document, partial, environment, base))
     whole = _Partial(blueprint, list(range(len(blueprint.endpoints))))
@@ -320,6 +324,23 @@ def _field_adapter(name: str) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(annotation)
 
 
+def _misplaced_environment_fields(document: SourceDocument, errors: list[ErrorDetails]) -> list[Problem]:
+    """Environments named like an environment's field whose value is not an environment: a dedented field.
+
+    One whose value is a valid environment may be meant; `rules.environments` warns about those.
+    """
+    environments = document.data.get("environments")
+    if not isinstance(environments, dict):
+        return []
+    invalid = {error["loc"][1] for error in errors if error["loc"][:1] == ("environments",) and len(error["loc"]) > 1}
+    problems = []
+    for name in environments:
+        message = misplaced_field(name, list(environments)) if name in invalid else None
+        if message:
+            problems.append(document.problem(("environments", name), f"environments.{name}", message))
+    return problems
+
+
 def _resolve(
     document: SourceDocument, base: _Checked, environment: str
 ) -> tuple[ResolvedBlueprint | None, list[Problem]]:
@@ -469,12 +490,17 @@ def _problem_from_pydantic(document: SourceDocument, error: Any) -> Problem:
         message = f'expected a string, got the number {given!r}; quote it: "{given}"'
     elif kind == "string_pattern_mismatch":
         message = f"{given!r} is not valid here: it must match {error['ctx']['pattern']}"
+    elif kind == "literal_error" and _FEATURE_TYPE.match(path) and (advice := feature_type_problem(given)):
+        message = advice
     else:
         message = str(error["msg"])
         message = message[0].lower() + message[1:]
         if given is not None and not isinstance(given, dict | list):
             message += f" (got {given!r})"
     return document.problem(path, display_path(path, document.data), message)
+
+
+_FEATURE_TYPE = _Pattern("feature_store", "groups", int, "features", str)
 
 
 def _fields_at(path: Path_) -> list[str]:

@@ -130,7 +130,7 @@ SEEDS = (
         "feature type that does not exist",
         "is_active: integral",
         "is_active: boolean",
-        "'boolean'",
+        "SageMaker Feature Store has no boolean type",
     ),
     Seed(
         "invalid value in another endpoint",
@@ -292,6 +292,40 @@ def test_overrides_are_checked_when_the_base_is_invalid(write_blueprint: WriteBl
     found = problems(write_blueprint(text))
     assert [p.split(": ")[0] for p in found] == ["bp.yaml:5:1", "bp.yaml:10:7"]
     assert "(got 0) (in environment dev)" in found[1]
+
+
+def test_dedented_environment_field_is_pointed_out(write_blueprint: WriteBlueprint) -> None:
+    text = VALID.replace(
+        "  prod:\n    budget_usd_month: 60000\n",
+        "  prod:\n    budget_usd_month: 60000\n  network:\n    vpc_id: vpc-0a1b2c3d4e5f60718\n",
+    )
+    found = problems(write_blueprint(text))
+    assert (
+        f"bp.yaml:{line_of(text, '  network:')}:3: environments.network: environment 'network' has the name of an "
+        "environment field; is it meant to be indented under an environment (dev, prod)?"
+    ) in found
+    assert f"bp.yaml:{line_of(text, 'vpc_id')}:5: environments.network.vpc_id: unknown field 'vpc_id'" in "\n".join(
+        found
+    )
+
+
+def test_environment_named_like_a_field_with_valid_settings_is_a_warning(write_blueprint: WriteBlueprint) -> None:
+    text = VALID.replace("  prod:\n", "  cluster:\n    budget_usd_month: 10\n  prod:\n")
+    _, warnings = validate_file(write_blueprint(text))
+    assert [str(w).split(": ", 1)[1] for w in warnings] == [
+        "environments.cluster: warning: environment 'cluster' has the name of an environment field; is it meant to "
+        "be indented under an environment (dev, prod)?"
+    ]
+
+
+def test_boolean_feature_type_names_the_api_and_the_way_out(write_blueprint: WriteBlueprint) -> None:
+    text = VALID.replace("is_active: integral", "is_active: bool")
+    assert problems(write_blueprint(text)) == [
+        f"bp.yaml:{line_of(text, 'is_active')}:9: feature_store.groups.customers.features.is_active: feature type "
+        "'bool': SageMaker Feature Store has no boolean type (FeatureType is Integral, Fractional or String: "
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_FeatureDefinition.html); use integral and "
+        "store 0 or 1"
+    ]
 
 
 def test_problems_are_sorted_by_line_and_unique(write_blueprint: WriteBlueprint) -> None:

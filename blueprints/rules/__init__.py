@@ -7,6 +7,7 @@ the first problem: users see everything wrong with a blueprint at once. One modu
 from __future__ import annotations
 
 from blueprints.rules import (
+    environments,
     feature_store,
     feedback,
     kubernetes,
@@ -47,4 +48,4 @@ def check(blueprint: Blueprint, environment: str | None = None, base: Blueprint 
 
 def warnings(blueprint: Blueprint) -> list[Finding]:
     """What is allowed but probably not meant; reported without failing."""
-    return list(feedback.warnings(blueprint))
+    return list(feedback.warnings(blueprint)) + list(environments.warnings(blueprint))

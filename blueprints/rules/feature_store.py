@@ -14,6 +14,20 @@ RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
 EVENT_TIME_TYPES = ("string", "fractional")
 # Identifiers are matched exactly on GetRecord; a fractional identifier would not round-trip.
 RECORD_ID_TYPES = ("string", "integral")
+# FeatureType is Integral | Fractional | String: there is no boolean type.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_FeatureDefinition.html
+_BOOLEAN_TYPES = ("bool", "boolean")
+
+
+def feature_type_problem(given: object) -> str | None:
+    """Why the feature type `given` is not one, when the schema's list of types would not say enough."""
+    if not isinstance(given, str) or given.lower() not in _BOOLEAN_TYPES:
+        return None
+    return (
+        f"feature type {given!r}: SageMaker Feature Store has no boolean type (FeatureType is Integral, "
+        "Fractional or String: https://docs.aws.amazon.com/sagemaker/latest/APIReference/"
+        "API_FeatureDefinition.html); use integral and store 0 or 1"
+    )
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
