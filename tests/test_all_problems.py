@@ -328,6 +328,15 @@ def test_boolean_feature_type_names_the_api_and_the_way_out(write_blueprint: Wri
     ]
 
 
+def test_monitor_on_serverless_endpoint_names_the_kubernetes_section(write_blueprint: WriteBlueprint) -> None:
+    text = VALID.replace(
+        "    variants:\n      - {name: main, model: main, instance_type: ml.c6i.xlarge, instances: 1}\n",
+        "    serverless: {memory_mb: 2048, max_concurrency: 5}\n",
+    ).replace("      endpoint: ranker\n", "      endpoint: fraud\n")
+    [problem] = problems(write_blueprint(text))
+    assert problem.endswith("use a scheduled drift job on Kubernetes instead (`kubernetes.drift`)")
+
+
 def test_problems_are_sorted_by_line_and_unique(write_blueprint: WriteBlueprint) -> None:
     found = problems(write_blueprint(_seeded(list(SEEDS))))
     lines = [int(p.split(":")[1]) for p in found]

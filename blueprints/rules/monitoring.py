@@ -68,7 +68,7 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
             yield (
                 (*path, "endpoint"),
                 f"endpoint {endpoint.name} ({where}) is serverless, and Model Monitor cannot watch serverless "
-                "endpoints; use a scheduled job on Kubernetes instead",
+                "endpoints; use a scheduled drift job on Kubernetes instead (`kubernetes.drift`)",
             )
         elif endpoint.data_capture is None:
             yield (
