@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -8,10 +7,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-
-# Output wraps to the terminal width (COLUMNS); tests that look for whole lines read a wide one.
-# The width behaviour itself is tested with an explicit COLUMNS (tests/test_findings_output.py).
-os.environ["COLUMNS"] = "1000"
 EXAMPLES = REPO / "blueprints" / "examples"
 
 # A valid blueprint in the reference's style; tests change one thing at a time.
@@ -84,3 +79,11 @@ def only_problem(write_blueprint: WriteBlueprint, text: str) -> str:
     found = problems(write_blueprint(text))
     assert len(found) == 1, found
     return found[0]
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mlstack wraps its output to the terminal (COLUMNS): tests that look for whole lines read a
+    wide one. The width behaviour itself is tested with an explicit COLUMNS (test_findings_output.py).
+    Per test, so pytest's own report keeps the real width."""
+    monkeypatch.setenv("COLUMNS", "1000")

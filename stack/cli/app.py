@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from blueprints.errors import Problem
-from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, write_atomically
+from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped, write_atomically
 from stack.cli.cost import cost, diff
 
 if TYPE_CHECKING:
@@ -136,9 +136,8 @@ def plan(
     from stack.cost.prices import load_price_book
 
     report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
-    out.print(
-        plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update),
-        soft_wrap=False,
+    print_wrapped(
+        out, plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update)
     )
 
 
@@ -227,7 +226,7 @@ def check(
 
     report = guarded(run)
     if output_format == "table":
-        out.print(to_table(report), soft_wrap=False)  # it ends with the summary line
+        print_wrapped(out, to_table(report))  # it ends with the summary line
     else:
         text = render(report, output_format)
         if output:
@@ -237,7 +236,7 @@ def check(
             sys.stdout.write(text)
         for suppression in report.suppressions:
             where = ", ".join(suppression.resources)
-            err.print(f"suppressed {suppression.rule} on {where}: {suppression.reason}", markup=False, soft_wrap=False)
+            print_wrapped(err, f"suppressed {suppression.rule} on {where}: {suppression.reason}", markup=False)
         err.print(summary_line(report), markup=False)
     raise typer.Exit(report.exit_code)
 

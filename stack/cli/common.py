@@ -7,14 +7,13 @@ Exit codes: 0 success, 2 invalid input (every problem printed with its file and 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TextIO, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from blueprints.errors import BlueprintInvalid
 
@@ -24,20 +23,24 @@ EXIT_INTERNAL = 3
 # Width of text for a reader with no terminal (a CI log): wide enough that plans rarely wrap.
 LOG_WIDTH = 120
 
+# Plain lines are never wrapped (a reader greps them); trees and tables go through `print_wrapped`.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-def output_width(stream: TextIO) -> int | None:
-    """None (rich reads COLUMNS, then the terminal) for a terminal or a set COLUMNS; LOG_WIDTH for a
-    file or a CI log, where rich would assume 80."""
+
+def render_width(console: Console) -> int:
+    """COLUMNS when set, else the terminal's width; LOG_WIDTH for a file or a CI log, where rich
+    would assume 80. Read at each print, so the environment of the moment decides."""
     columns = os.environ.get("COLUMNS", "")
-    if (columns.isdigit() and int(columns) > 0) or stream.isatty():
-        return None
-    return LOG_WIDTH
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return console.width if console.is_terminal else LOG_WIDTH
 
 
-# Plain lines are never wrapped (a reader greps them); trees and tables are printed with
-# `soft_wrap=False` and wrap at spaces to the width.
-out = Console(highlight=False, soft_wrap=True, width=output_width(sys.stdout))
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=output_width(sys.stderr))
+def print_wrapped(console: Console, renderable: RenderableType, **options: Any) -> None:
+    """Print a tree, a table or a long line wrapped at spaces to the output's width."""
+    console.print(renderable, soft_wrap=False, width=render_width(console), **options)
+
 
 T = TypeVar("T")
 

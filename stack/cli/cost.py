@@ -52,7 +52,7 @@ def cost(
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
         return
-    cli.out.print(cost_table(report), soft_wrap=False)
+    cli.print_wrapped(cli.out, cost_table(report))
     for line in cost_footer(report):
         cli.out.print(line, markup=False)
 
