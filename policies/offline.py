@@ -7,7 +7,7 @@ proxy, so rules see exactly what the CrossGuard analyzer would give them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -75,6 +75,10 @@ class Proven:
     type: str
     message: str
     kind: Literal["pass"] = "pass"
+    location: SourceLocation | None = None
+
+    def at(self, location: SourceLocation) -> Proven:
+        return dataclasses.replace(self, location=location)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Report:
     checked: tuple[tuple[str, str], ...]
     # Passes proven through the dependency graph; they count neither as findings nor for the exit code.
     proofs: tuple[Proven, ...] = ()
+    # Blueprint location of every resource checked, when the blueprint is known (stack.plan.provenance).
+    locations: Mapping[str, SourceLocation] = dataclasses.field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -95,8 +101,14 @@ class Report:
     def mandatory_violations(self) -> list[Finding]:
         return [f for f in self.findings if f.blocking]
 
-    def with_findings(self, findings: tuple[Finding, ...]) -> Report:
-        return dataclasses.replace(self, findings=findings)
+    def located(self, where: Callable[[str], SourceLocation]) -> Report:
+        """This report with the blueprint location `where(urn)` on every finding, proof and checked resource."""
+        return dataclasses.replace(
+            self,
+            findings=tuple(f.at(where(f.urn)) for f in self.findings),
+            proofs=tuple(p.at(where(p.urn)) for p in self.proofs),
+            locations={urn: where(urn) for _, urn in self.checked if urn},
+        )
 
 
 def _options(parent: str | None) -> PolicyResourceOptions:

@@ -9,11 +9,12 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from policies.framework import Rule
-from policies.offline import Finding, Report, SourceLocation, urn_key
+from policies.offline import Finding, Proven, Report, SourceLocation, urn_key
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_URI = "https://github.com/mlstack/mlstack"
@@ -54,11 +55,18 @@ def to_table(report: Report) -> Group:
             body.append(f"\nsuppressed: {f.suppression_reason}", style="dim")
         table.add_row(level, body)
     parts: list[RenderableType] = [table] if report.findings else [Text("no findings")]
+    if report.proofs:
+        parts.append(Text("Proven at preview through the dependency graph:", style="bold"))
+        for proof in report.proofs:
+            located = f"{proof.location.file}:{proof.location.line}  " if proof.location is not None else ""
+            parts.append(
+                Padding(Text(f"{located}{proof.rule} on {proof.name}: {proof.message}"), (0, 0, 0, 2), expand=False)
+            )
     failing = {f.rule for f in report.findings if f.kind != "unknown" and not f.suppressed}
     remedies = [r for r in report.rules if r.name in failing]
     if remedies:
         parts.append(Text("How to fix:", style="bold"))
-        parts.extend(Text(f"  {r.name}: {r.remediation}") for r in remedies)
+        parts.extend(Padding(Text(f"{r.name}: {r.remediation}"), (0, 0, 0, 2), expand=False) for r in remedies)
     parts.append(Text(summary_line(report), style="bold"))
     return Group(*parts)
 
@@ -98,6 +106,15 @@ def to_json(report: Report) -> dict[str, Any]:
         "suppressions": [
             {"rule": s.rule, "resources": list(s.resources), "environments": list(s.environments), "reason": s.reason}
             for s in report.suppressions
+        ],
+        "proofs": [
+            {
+                "rule": p.rule,
+                "resource": {"urn": p.urn, "name": p.name, "type": p.type},
+                "location": _location_json(p.location),
+                "message": p.message,
+            }
+            for p in report.proofs
         ],
         "rules": [
             {"name": r.name, "severity": r.severity, "description": r.description, **r.peer_ids} for r in report.rules
@@ -226,7 +243,9 @@ def to_junit(report: Report) -> str:
     for f in report.findings:
         by_subject.setdefault((f.rule, f.urn), []).append(f)
     cases: list[tuple[str, str, list[Finding]]] = []
-    locations = {f.urn: f.location for f in report.findings if f.location is not None}
+    proofs: dict[tuple[str, str], list[Proven]] = {}
+    for proof in report.proofs:
+        proofs.setdefault((proof.rule, proof.urn), []).append(proof)
     seen: set[tuple[str, str]] = set()
     for rule, urn in report.checked:
         if urn:
@@ -243,7 +262,7 @@ def to_junit(report: Report) -> str:
     failures = 0
     for rule, urn, findings in cases:
         case = ET.SubElement(suite, "testcase", classname=rule, name=urn.rsplit("::", 1)[-1] if urn else "stack")
-        located = findings[0].location if findings else locations.get(urn)
+        located = findings[0].location if findings else report.locations.get(urn)
         if located is not None:
             # `file` and `line` on a testcase are what CI test reporters (GitLab, Jenkins, GitHub
             # actions such as dorny/test-reporter) link to.
@@ -256,9 +275,10 @@ def to_junit(report: Report) -> str:
             failure.text = "\n".join(_located_message(f) for f in blocking)
         elif findings and all(f.suppressed for f in findings):
             ET.SubElement(case, "skipped", message=f"suppressed: {findings[0].suppression_reason}")
-        if findings and not blocking:
-            out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{f.level}: {_located_message(f)}" for f in findings)
+        notes = [f"{f.level}: {_located_message(f)}" for f in findings if not blocking]
+        notes += [f"proven: {p.message}" for p in proofs.get((rule, urn), [])]
+        if notes:
+            ET.SubElement(case, "system-out").text = "\n".join(notes)
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
     suites = ET.Element("testsuites")

@@ -293,3 +293,24 @@ def test_version() -> None:
     result = mlstack("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"mlstack {importlib.metadata.version('mlstack')}"
+
+
+def test_proofs_are_shown_with_their_lines_in_every_format() -> None:
+    as_json = json.loads(mlstack("check", str(RECSYS), "--env", "prod", "--format", "json").stdout)
+    proof = next(p for p in as_json["proofs"] if p["rule"] == "sagemaker-endpoint-config-kms")
+    assert "platform key" in proof["message"]
+    assert _shows(RECSYS_LINES[proof["location"]["line"] - 1], proof["location"]["path"])
+    assert not any(
+        f["rule"] == proof["rule"] and f["resource"]["name"] == proof["resource"]["name"] for f in as_json["findings"]
+    )
+    junit = ET.fromstring(mlstack("check", str(RECSYS), "--env", "prod", "--format", "junit").stdout)
+    [case] = [
+        c
+        for c in junit.iter("testcase")
+        if c.get("classname") == proof["rule"] and c.get("name") == proof["resource"]["name"]
+    ]
+    assert case.find("failure") is None
+    assert "proven: " in (case.findtext("system-out") or "")
+    assert case.get("line") == str(proof["location"]["line"])
+    table = mlstack("check", str(RECSYS), "--env", "prod").stdout
+    assert "Proven at preview" in table and proof["resource"]["name"] in table

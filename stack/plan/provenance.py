@@ -13,7 +13,7 @@ from pathlib import Path
 
 from blueprints.load import display_path
 from blueprints.yaml_source import Path_, SourceDocument, read_yaml
-from policies.offline import Finding, Report, SourceLocation, type_of, urn_key
+from policies.offline import Report, SourceLocation, type_of, urn_key
 
 _STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -82,8 +82,5 @@ class Locator:
         return self.at(path if path is not None else self.environment_path)
 
     def locate(self, report: Report) -> Report:
-        """The report with every finding's blueprint location filled in."""
-        return report.with_findings(tuple(self._located(f) for f in report.findings))
-
-    def _located(self, finding: Finding) -> Finding:
-        return finding.at(self.of(finding.urn))
+        """The report with every finding's and proof's blueprint location filled in."""
+        return report.located(self.of)
