@@ -29,7 +29,8 @@ def test_monitor_on_a_serverless_endpoint(write_blueprint: WriteBlueprint) -> No
     text = REFERENCE.replace("      endpoint: ranker\n", "      endpoint: intent-classifier\n")
     assert only_problem(write_blueprint, text).endswith(
         "monitoring.drift.ranker-data.endpoint: endpoint intent-classifier (endpoints.intent-classifier) is "
-        "serverless, and Model Monitor cannot watch serverless endpoints; use a scheduled job on Kubernetes instead"
+        "serverless, and Model Monitor cannot watch serverless endpoints; use a scheduled drift job on Kubernetes "
+        "instead (`kubernetes.drift`)"
     )
 
 
