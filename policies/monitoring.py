@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.framework import (
+    Proof,
     ResourceView,
     Rule,
     StackView,
@@ -19,6 +20,7 @@ from policies.framework import (
     of_type,
     peek,
     per_resource,
+    proven_key,
 )
 from policies.sagemaker import (
     ENDPOINTS,
@@ -37,13 +39,22 @@ def _output_config(props: Mapping[str, Any]) -> Any:
     return props[key] if key is not None else None
 
 
-def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
-    if not dig(_output_config(args.props), "kmsKeyId"):
+def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
+    key = next((str(k) for k in args.props if str(k).endswith("JobOutputConfig")), None)
+    # The output config also carries the S3 URI, which comes from the bucket: the graph cannot say
+    # which of the two feeds kmsKeyId, so an unknown key here stays advisory.
+    proof = proven_key(args, key, "kmsKeyId") if key is not None else None
+    if proof is not None:
+        yield proof
+    elif not dig(_output_config(args.props), "kmsKeyId"):
         yield f"monitoring job definition {args.name} does not encrypt its S3 output with a KMS key"
 
 
-def _job_volume_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
-    if not dig(args.props, "jobResources", "clusterConfig", "volumeKmsKeyId"):
+def _job_volume_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
+    proof = proven_key(args, "jobResources", "clusterConfig", "volumeKmsKeyId")
+    if proof is not None:
+        yield proof
+    elif not dig(args.props, "jobResources", "clusterConfig", "volumeKmsKeyId"):
         yield f"monitoring job definition {args.name} does not encrypt its processing volume with a KMS key"
 
 
@@ -60,6 +71,7 @@ MONITORING_OUTPUT_KMS = Rule(
     check=_job_output_kms,
     kind="resource",
     resource_types=MONITORING_JOB_DEFINITIONS,
+    reads_graph=True,
     checkov=("CKV_AWS_367",),
 )
 
@@ -73,6 +85,7 @@ MONITORING_VOLUME_KMS = Rule(
     check=_job_volume_kms,
     kind="resource",
     resource_types=MONITORING_JOB_DEFINITIONS,
+    reads_graph=True,
     checkov=("CKV_AWS_368",),
 )
 
