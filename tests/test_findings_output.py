@@ -314,3 +314,15 @@ def test_proofs_are_shown_with_their_lines_in_every_format() -> None:
     assert case.get("line") == str(proof["location"]["line"])
     table = mlstack("check", str(RECSYS), "--env", "prod").stdout
     assert "Proven at preview" in table and proof["resource"]["name"] in table
+
+
+def test_a_written_plan_checked_as_a_preview_proves_the_same_keys(tmp_path: Path) -> None:
+    plan = mlstack("plan", str(RECSYS), "--env", "prod", "-o", str(tmp_path / "plan.json"))
+    assert plan.returncode == 0, plan.stderr
+    direct = json.loads(mlstack("check", str(RECSYS), "--env", "prod", "--format", "json").stdout)
+    preview = mlstack(
+        "check", str(RECSYS), "--env", "prod", "--preview-json", str(tmp_path / "plan.json"), "--format", "json"
+    )
+    via_preview = json.loads(preview.stdout)
+    assert via_preview["proofs"] == direct["proofs"] and direct["proofs"]
+    assert via_preview["findings"] == direct["findings"]

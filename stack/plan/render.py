@@ -264,6 +264,9 @@ def preview_json(plan: Plan, update: UpdatePlan | None = None) -> str:
             "custom": resource.custom,
             "parent": resource.parent or stack_urn,
             "dependencies": list(resource.dependencies),
+            # As `pulumi preview --json` writes them: `check --preview-json` of this file proves the
+            # same keys through the graph as a check of the blueprint.
+            "propertyDependencies": {key: list(urns) for key, urns in resource.property_dependencies.items()},
             "inputs": resource.inputs,
         }
         if resource.options:
