@@ -8,6 +8,7 @@ Data sources answer with clearly fake but well-formed values (see `FAKE_ACCOUNT_
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import itertools
@@ -223,6 +224,21 @@ def _file_asset(path: Path) -> dict[str, Any]:
     return {"asset": {"path": shown.as_posix(), "sha256": digest}}
 
 
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Finish what the SDK left scheduled, join the default executor's threads, close the loop."""
+    try:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 def run_offline(
     program: Callable[[], Mapping[str, pulumi.Output[Any]]], *, project: str, stack: str, region: str
 ) -> Plan:
@@ -231,6 +247,24 @@ def run_offline(
     `program` returns the stack outputs. They are resolved here rather than through
     `pulumi.export`, because mocks never register the root stack's outputs.
     """
+    # A loop of its own (set before the SDK creates any future), closed when the plan is done: a loop
+    # left open is closed by the garbage collector at exit instead, which sometimes printed
+    # "Exception ignored in BaseEventLoop.__del__ ... Invalid file descriptor: -1" after a good plan.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return _run_on(program, project=project, stack=stack, region=region)
+    finally:
+        _close(loop)
+
+
+def _run_on(
+    program: Callable[[], Mapping[str, pulumi.Output[Any]]],
+    *,
+    project: str,
+    stack: str,
+    region: str,
+) -> Plan:
     # The SDK walks and formats the whole Python stack for every resource, so that the engine can
     # point error messages at source lines: about a third of a large plan's time. Nothing reads
     # those positions offline, so the plan skips them.
