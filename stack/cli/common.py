@@ -44,7 +44,11 @@ def print_wrapped(console: Console, renderable: RenderableType, **options: Any) 
 
 T = TypeVar("T")
 
-BlueprintFile = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
+# No click checks (readable=True is typer's default): an unreadable file, a directory or a missing one is
+# reported by our reader as `FILE:1:1: cannot read file: ...`, like every other problem, not in click's box.
+BlueprintFile = Annotated[
+    Path, typer.Argument(help="Blueprint YAML file.", show_default=False, exists=False, readable=False)
+]
 
 
 def guarded(action: Callable[[], T]) -> T:
