@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from blueprints.errors import Problem
-from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped, write_atomically
+from stack.cli.common import (
+    EXIT_INVALID,
+    BlueprintFile,
+    err,
+    guarded,
+    out,
+    plain_text,
+    print_wrapped,
+    write_atomically,
+)
 from stack.cli.cost import cost, diff
 
 if TYPE_CHECKING:
@@ -116,11 +125,14 @@ def plan(
     ] = None,
 ) -> None:
     """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
+    from stack.cost.prices import load_price_book
     from stack.plan import plan_file, update_against
     from stack.plan.render import plan_tree, preview_json
 
     resolved, planned = guarded(lambda: plan_file(file, env))
     update = guarded(lambda: update_against(file, env, planned, revision=base, base_file=base_plan))
+    # A broken price file is bad input in every mode, though only the tree shows costs.
+    book = guarded(lambda: load_price_book(prices))
     _print_warnings(resolved.warnings)
     if manifests is not None:
         _write_manifests(planned, manifests)
@@ -133,9 +145,8 @@ def plan(
             sys.stdout.write(text)
         return
     from stack.cost.estimate import cost_report
-    from stack.cost.prices import load_price_book
 
-    report = guarded(lambda: cost_report(planned, resolved, load_price_book(prices)))
+    report = guarded(lambda: cost_report(planned, resolved, book))
     print_wrapped(
         out, plan_tree(planned, f"{resolved.blueprint.blueprint} / {resolved.environment_name}", report, update)
     )
@@ -225,10 +236,10 @@ def check(
         return Locator(blueprint_file, env, planned.sources).locate(report)
 
     report = guarded(run)
-    if output_format == "table":
+    if output_format == "table" and not output:
         print_wrapped(out, to_table(report))  # it ends with the summary line
     else:
-        text = render(report, output_format)
+        text = plain_text(to_table(report)) if output_format == "table" else render(report, output_format)
         if output:
             write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)

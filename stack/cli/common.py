@@ -6,6 +6,8 @@ Exit codes: 0 success, 2 invalid input (every problem printed with its file and 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -72,8 +74,31 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write all of `text` or nothing: a failed run never leaves half a file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    """Write all of `text` or nothing: a failed run never leaves half a file behind.
+
+    An output that cannot be written (a read-only directory, /proc, a directory in the way) is an
+    unusable environment: exit 2 with one line, never a traceback, and never exit 1, which
+    `mlstack check` reserves for findings.
+    """
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
+            temporary = handle.name
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        err.print(f"mlstack: cannot write {path}: {error.strerror or error}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def plain_text(renderable: RenderableType) -> str:
+    """A tree or table as text without colour, at the output's width: for `-o FILE`."""
+    console = Console(file=io.StringIO(), width=render_width(out), highlight=False, color_system=None)
+    print_wrapped(console, renderable)
+    file = console.file
+    assert isinstance(file, io.StringIO)
+    return file.getvalue()
