@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# A nightly-sized fuzz run: `pytest tests/test_fuzz.py --hypothesis-profile=long`.
+settings.register_profile("long", max_examples=1_000, deadline=None)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "blueprints" / "examples"
@@ -87,3 +93,12 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     wide one. The width behaviour itself is tested with an explicit COLUMNS (test_findings_output.py).
     Per test, so pytest's own report keeps the real width."""
     monkeypatch.setenv("COLUMNS", "1000")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fuzz tests' outcomes by command and exit code, for the closing notes of long runs."""
+    fuzz = sys.modules.get("tests.test_fuzz")
+    outcomes = getattr(fuzz, "OUTCOMES", None)
+    if outcomes:
+        tally = ", ".join(f"{key}: {count}" for key, count in sorted(outcomes.items()))
+        terminalreporter.write_line(f"fuzz outcomes: {tally}")

@@ -216,7 +216,7 @@ def check(
         raise typer.Exit(EXIT_INVALID)
     if blueprint_file is None:
         err.print(
-            "no blueprint: its `policies:` levels and suppressions are not applied and findings have no "
+            "mlstack: no blueprint: its `policies:` levels and suppressions are not applied and findings have no "
             f"blueprint lines; give the blueprint file before --preview-json, or set {BLUEPRINT_VARIABLE}",
             markup=False,
         )
