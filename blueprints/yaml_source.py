@@ -7,6 +7,7 @@ column, duplicate keys and custom tags become errors, and alias bombs cannot blo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,18 @@ _STANDARD_TAGS = frozenset(
 Path_ = tuple[str | int, ...]
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# What YAML 1.1 lets a stream hold (PyYAML's Reader.NON_PRINTABLE): tab, line breaks and printable
+# characters. Anything else, raw in the file (not escaped as "\x00" in a double-quoted string), is refused.
+_NOT_ALLOWED = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# YAML's line breaks (PyYAML and libyaml count lines by them): CRLF, CR, LF, NEL, LS, PS.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# A file full of bad bytes or characters (a binary) is a few lines of report, not thousands.
+MAX_CHARACTER_PROBLEMS = 10
+_CONTROL_NAMES = (
+    *("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI"),
+    *("DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"),
+)
 
 
 @dataclass
@@ -121,12 +134,37 @@ class _Composer:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
+    def __init__(self, node: yaml.Node | yaml.Event) -> None:
+        mark = node.start_mark
+        self.line = mark.line + 1 if mark else 1
 
 
 class _TooDeep(_TooLarge):
     pass
+
+
+def _check_nesting(text: str) -> None:
+    """Raise _TooDeep at the first collection nested past MAX_DEPTH, reading only the flat event stream.
+
+    libyaml composes nodes by recursion in C: nesting of some 100,000 levels overflows the C stack,
+    a segfault that no `except` catches, before _Composer ever sees the nodes. The parser itself keeps
+    an explicit stack, so the events can be counted safely first. (_Composer still bounds the depth
+    that aliases add.)
+    """
+    loader = _SafeLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                # The root collection is depth 1 here and path () in _Composer, which allows MAX_DEPTH keys.
+                if depth > MAX_DEPTH + 1:
+                    raise _TooDeep(event)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
 
 
 def dotted(path: Path_) -> str:
@@ -139,25 +177,91 @@ def dotted(path: Path_) -> str:
 
 def read_yaml(path: Path) -> SourceDocument:
     """Read `path` as one YAML document of plain data; raise BlueprintInvalid with every problem."""
+    return parse_yaml(read_text(path), str(path))
+
+
+def read_text(path: Path, what: str = "file", kind: str = "blueprints") -> str:
+    """The UTF-8 text of `path`, at most MAX_BLUEPRINT_BYTES; raise BlueprintInvalid naming where it is not.
+
+    `what` names the file in the messages ("file", "price file"), `kind` its kind ("price files").
+    A file that cannot be read (missing, a directory, no permission) is one problem at 1:1; each
+    invalid UTF-8 sequence is one at its line and column.
+    """
     file = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise BlueprintInvalid([Problem(file, 1, 1, "", f"cannot read file: {error.strerror}")]) from None
+        reason = error.strerror or type(error).__name__
+        raise BlueprintInvalid([Problem(file, 1, 1, "", f"cannot read {what}: {reason}")]) from None
     if len(raw) > MAX_BLUEPRINT_BYTES:
-        message = f"file is {len(raw)} bytes; blueprints are limited to {MAX_BLUEPRINT_BYTES} bytes"
+        message = f"{what} is {len(raw)} bytes; {kind} are limited to {MAX_BLUEPRINT_BYTES} bytes"
         raise BlueprintInvalid([Problem(file, 1, 1, "", message)])
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BlueprintInvalid([Problem(file, 1, 1, "", f"file is not UTF-8: {error.reason}")]) from None
-    return parse_yaml(text, file)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BlueprintInvalid(_undecodable(raw, file, what)) from None
+
+
+def _undecodable(raw: bytes, file: str, what: str) -> list[Problem]:
+    """A problem at the line and column of each invalid UTF-8 sequence in `raw` (the first few)."""
+    problems: list[Problem] = []
+    start = 0
+    while start < len(raw) and len(problems) < MAX_CHARACTER_PROBLEMS:
+        try:
+            raw[start:].decode("utf-8")
+            break
+        except UnicodeDecodeError as error:
+            bad = start + error.start
+            # Columns count characters, as YAML's do: decode the line up to the bad byte.
+            before = raw[:bad].decode("utf-8", errors="replace")
+            line, column = line_and_column(before, len(before))
+            sequence = raw[bad : start + error.end]
+            shown = ("byte " if len(sequence) == 1 else "bytes ") + " ".join(f"0x{byte:02x}" for byte in sequence)
+            message = f"{what} is not UTF-8: {shown} ({error.reason}); save it as UTF-8"
+            problems.append(Problem(file, line, column, "", message))
+            start += error.end
+    return problems
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of character `offset` in `text`, lines broken as YAML breaks them."""
+    line, line_start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, offset):
+        line, line_start = line + 1, match.end()
+    return line, offset - line_start + 1
+
+
+def character_problems(text: str, file: str) -> list[Problem]:
+    """A problem at each character YAML does not allow in a file (control characters; the first few)."""
+    problems: list[Problem] = []
+    for match in _NOT_ALLOWED.finditer(text):
+        if len(problems) == MAX_CHARACTER_PROBLEMS:
+            break
+        line, column = line_and_column(text, match.start())
+        problems.append(Problem(file, line, column, "", f"{describe_character(match.group())} is not allowed in YAML"))
+    return problems
+
+
+def describe_character(character: str) -> str:
+    """`control character U+0000 (NUL)`: a character by code point, never the character itself."""
+    code = ord(character)
+    if code < len(_CONTROL_NAMES):
+        return f"control character U+{code:04X} ({_CONTROL_NAMES[code]})"
+    if code == 0x7F:
+        return "control character U+007F (DEL)"
+    if 0x80 <= code <= 0x9F:
+        return f"control character U+{code:04X}"
+    return f"character U+{code:04X}"
 
 
 def parse_yaml(text: str, file: str) -> SourceDocument:
     """Parse YAML text; `file` names it in problems."""
+    unreadable = character_problems(text, file)
+    if unreadable:
+        raise BlueprintInvalid(unreadable)
     loader = _SafeLoader(text)
     try:
+        _check_nesting(text)
         root = loader.get_single_node()
         if root is None:
             raise BlueprintInvalid([Problem(file, 1, 1, "", "the file is empty; a blueprint is a mapping")])
@@ -169,12 +273,21 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {error.problem or error.context}"
         raise BlueprintInvalid([Problem(file, line, column, "", message)]) from None
+    except yaml.reader.ReaderError as error:
+        # character_problems refuses what the reader refuses; this is the backstop if they ever differ.
+        code = error.character if isinstance(error.character, int) else None
+        offset = text.find(chr(code)) if code is not None else -1
+        line, column = line_and_column(text, offset) if offset >= 0 else (1, 1)
+        what = describe_character(chr(code)) if code is not None else "a character"
+        raise BlueprintInvalid([Problem(file, line, column, "", f"{what} is not allowed in YAML")]) from None
+    except yaml.YAMLError as error:
+        raise BlueprintInvalid([Problem(file, 1, 1, "", f"YAML error: {error}")]) from None
     except _TooDeep as too_deep:
-        line = too_deep.node.start_mark.line + 1
+        line = too_deep.line
         message = f"values nest more than {MAX_DEPTH} levels deep"
         raise BlueprintInvalid([Problem(file, line, 1, "", message)]) from None
     except _TooLarge as too_large:
-        line = too_large.node.start_mark.line + 1
+        line = too_large.line
         message = f"document expands to more than {MAX_NODES} values (aliases?)"
         raise BlueprintInvalid([Problem(file, line, 1, "", message)]) from None
     finally:

@@ -1,0 +1,168 @@
+"""Issue 13, the blueprint and price-file side: hostile input exits 2 with `FILE:LINE:COL: path: message`.
+
+Never exit 3 (internal error), never a traceback, never a partial output file: control characters,
+bytes that are not UTF-8, NaN and infinity, numbers too large for a float, unreadable files,
+credentials in image URIs and nesting deep enough to overflow libyaml's C stack.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from blueprints.errors import BlueprintInvalid
+from blueprints.yaml_source import read_yaml
+from tests.conftest import BASE, REPO, WriteBlueprint, line_of, problems
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:13"
+PRICE_HEADER = "kind,name,region,usd,unit,source\n"
+# BASE with a prod budget the estimate fits, so the budget rule has something to judge.
+BUDGETED = BASE.replace("  prod:\n", "  prod:\n    budget_usd_month: 5000\n")
+
+
+def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stack.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+    )
+
+
+def assert_invalid(result: subprocess.CompletedProcess[str], *lines: str) -> None:
+    """Exit 2, each of `lines` printed whole, and nothing a bug would print."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    for line in lines:
+        assert line in result.stderr.splitlines(), (line, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "internal error" not in result.stderr
+
+
+# --- 1. control characters and bytes that are not UTF-8 ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("character", "name"), [("\x00", "U+0000 (NUL)"), ("\x07", "U+0007 (BEL)"), ("\x1b", "U+001B (ESC)")]
+)
+def test_a_control_character_is_reported_at_its_line_and_column(
+    write_blueprint: WriteBlueprint, character: str, name: str
+) -> None:
+    path = write_blueprint(BASE.replace("team: personalization", f"team: person{character}alization"))
+    result = mlstack("validate", str(path))
+    assert_invalid(result, f"{path}:2:13: <root>: control character {name} is not allowed in YAML")
+    assert character not in result.stderr
+
+
+def test_every_control_character_is_reported_not_only_the_first(write_blueprint: WriteBlueprint) -> None:
+    text = BASE.replace("team: personalization", "team: \x1b[31mred\x1b[0m").replace("CC-4312", "CC-43\x0012")
+    path = write_blueprint(text)
+    assert problems(path) == [
+        "bp.yaml:2:7: <root>: control character U+001B (ESC) is not allowed in YAML",
+        "bp.yaml:2:15: <root>: control character U+001B (ESC) is not allowed in YAML",
+        "bp.yaml:4:19: <root>: control character U+0000 (NUL) is not allowed in YAML",
+    ]
+
+
+def test_an_escaped_control_character_in_a_double_quoted_string_is_only_text(write_blueprint: WriteBlueprint) -> None:
+    # "\x1b" written as four characters is YAML's escape, not a raw control character: the reader accepts it.
+    path = write_blueprint(BASE.replace("team: personalization", 'team: "person\\x1balization"'))
+    result = mlstack("validate", str(path))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_byte_that_is_not_utf8_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(BASE.replace("cost_center: CC-4312", "cost_center: CC-\xe94312").encode("latin-1"))
+    result = mlstack("validate", str(path))
+    line = line_of(BASE, "cost_center:")
+    assert line == 4
+    assert_invalid(
+        result, f"{path}:4:17: <root>: file is not UTF-8: byte 0xe9 (invalid continuation byte); save it as UTF-8"
+    )
+
+
+def test_columns_after_multibyte_characters_count_characters(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_bytes(b'a: 1\nb: "\xc3\xa9\xe2\x82\xac\xff"\nc: \xe2\x82\n')
+    with pytest.raises(BlueprintInvalid) as raised:
+        read_yaml(path)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{path}:2:7: <root>: file is not UTF-8: byte 0xff (invalid start byte); save it as UTF-8",
+        f"{path}:3:4: <root>: file is not UTF-8: bytes 0xe2 0x82 (invalid continuation byte); save it as UTF-8",
+    ]
+
+
+# --- 4. files that cannot be read ------------------------------------------------------------------
+
+
+def test_an_unreadable_blueprint_is_one_line_from_our_reader(
+    write_blueprint: WriteBlueprint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chmod 000 gave click's five-line "Invalid value for 'FILE'" box."""
+    from stack.cli.app import app
+
+    path = write_blueprint(BASE)
+    path.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: behave as any other user would see it
+        real_access, real_read = os.access, Path.read_bytes
+
+        def access(target: object, mode: int, *args: object, **kwargs: object) -> bool:
+            return False if str(target) == str(path) else real_access(target, mode, *args, **kwargs)  # type: ignore[arg-type]
+
+        def read_bytes(self: Path) -> bytes:
+            if str(self) == str(path):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_read(self)
+
+        monkeypatch.setattr(os, "access", access)
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    try:
+        for command in (["validate", str(path)], ["plan", str(path), "--env", "dev"]):
+            result = CliRunner().invoke(app, command)
+            assert result.exit_code == 2, result.output
+            assert result.output.splitlines() == [
+                f"{path}:1:1: <root>: cannot read file: Permission denied",
+                "1 problem found",
+            ]
+    finally:
+        path.chmod(0o644)
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing"])
+def test_a_directory_or_a_missing_blueprint_is_one_line(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bp.yaml"
+    if kind == "directory":
+        path.mkdir()
+    reason = "Is a directory" if kind == "directory" else "No such file or directory"
+    for command in (["validate", str(path)], ["plan", str(path), "--env", "dev"]):
+        result = mlstack(*command)
+        assert_invalid(result, f"{path}:1:1: <root>: cannot read file: {reason}")
+        assert "Invalid value" not in result.stderr
+
+
+# --- 6. nesting -------------------------------------------------------------------------------------------
+
+
+def test_nesting_that_overflows_libyamls_c_stack_is_a_problem_not_a_segfault(tmp_path: Path) -> None:
+    """~1,000 levels were already refused; ~100,000 crashed libyaml's recursive composer (SIGSEGV, exit -11)."""
+    path = tmp_path / "deep.yaml"
+    path.write_text(BASE + "policies:\n  levels: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    line = f"{path}:29:1: <root>: values nest more than 100 levels deep"
+    for command in (["validate"], ["plan", "--env", "prod"], ["cost", "--env", "prod"], ["check", "--env", "prod"]):
+        assert_invalid(mlstack(command[0], str(path), *command[1:]), line)
+    prices = tmp_path / "deep-prices.yaml"
+    prices.write_text("prices:\n  - " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n")
+    blueprint = tmp_path / "bp.yaml"
+    blueprint.write_text(BASE)
+    assert_invalid(
+        mlstack("cost", str(blueprint), "--env", "prod", "--prices", str(prices)),
+        f"{prices}:2:1: <root>: values nest more than 100 levels deep",
+    )
+
+
+def test_a_thousand_levels_is_still_refused_in_one_line(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(BASE + "x: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n")
+    assert problems(path) == ["bp.yaml:28:1: <root>: values nest more than 100 levels deep"]
