@@ -7,6 +7,7 @@ credentials in image URIs and nesting deep enough to overflow libyaml's C stack.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -93,6 +94,96 @@ def test_columns_after_multibyte_characters_count_characters(tmp_path: Path) -> 
         f"{path}:2:7: <root>: file is not UTF-8: byte 0xff (invalid start byte); save it as UTF-8",
         f"{path}:3:4: <root>: file is not UTF-8: bytes 0xe2 0x82 (invalid continuation byte); save it as UTF-8",
     ]
+
+
+# --- 2. price files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "nul.csv",
+            PRICE_HEADER + "instance,ml.g5.xlarge,eu-west-1,1.0,hour,a\x00b\n",
+            "{file}:2:43: <root>: control character U+0000 (NUL) is not allowed in a price file",
+        ),
+        (
+            "nul.yaml",
+            'prices:\n  - {kind: instance, name: ml.g5.xlarge, usd: 1.0, unit: hour, source: "a\x00b"}\n',
+            "{file}:2:74: <root>: control character U+0000 (NUL) is not allowed in YAML",
+        ),
+        (
+            "nan.csv",
+            PRICE_HEADER + "instance,ml.g5.xlarge,eu-west-1,nan,hour,x\n",
+            "{file}:2:1: row 2.usd: usd must be a number of dollars, 0 or more (got 'nan'); "
+            "it must be finite (NaN and infinity are not prices)",
+        ),
+        (
+            "inf.yaml",
+            "prices:\n  - {kind: instance, name: ml.g5.xlarge, usd: .inf, unit: hour}\n",
+            "{file}:2:42: prices[0].usd: usd must be a number of dollars, 0 or more (got inf); "
+            "it must be finite (NaN and infinity are not prices)",
+        ),
+        (
+            "overflow.csv",
+            PRICE_HEADER + "instance,ml.g5.xlarge,eu-west-1,1e999,hour,x\n",
+            "{file}:2:1: row 2.usd: usd must be a number of dollars, 0 or more (got '1e999'); "
+            "it must be finite (NaN and infinity are not prices)",
+        ),
+        (
+            "negative.csv",
+            PRICE_HEADER + "instance,ml.g5.xlarge,eu-west-1,-1,hour,x\n",
+            "{file}:2:1: row 2.usd: usd must be a number of dollars, 0 or more (got '-1')",
+        ),
+    ],
+)
+def test_a_bad_price_file_exits_2_at_its_line_in_cost_and_check(
+    write_blueprint: WriteBlueprint, tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    blueprint = write_blueprint(BUDGETED)
+    prices = tmp_path / name
+    prices.write_text(content, encoding="utf-8")
+    line = expected.format(file=prices)
+    for command in ("cost", "check"):
+        assert_invalid(mlstack(command, str(blueprint), "--env", "prod", "--prices", str(prices)), line)
+
+
+def test_a_nan_price_no_longer_lets_the_budget_rule_pass(write_blueprint: WriteBlueprint, tmp_path: Path) -> None:
+    """As reported: $1000/h fails the budget rule (exit 1); NaN compared false with the budget and passed it."""
+    blueprint = write_blueprint(BUDGETED)
+    prices = tmp_path / "prices.csv"
+    prices.write_text(PRICE_HEADER + "instance,ml.g5.xlarge,eu-west-1,1000,hour,x\n", encoding="utf-8")
+    expensive = mlstack("check", str(blueprint), "--env", "prod", "--prices", str(prices), "--format", "json")
+    assert expensive.returncode == 1
+    assert "monthly-cost-within-budget" in {finding["rule"] for finding in json.loads(expensive.stdout)["findings"]}
+    for spelling in ("nan", "NaN", "inf", "-inf", "Infinity"):
+        prices.write_text(PRICE_HEADER + f"instance,ml.g5.xlarge,eu-west-1,{spelling},hour,x\n", encoding="utf-8")
+        result = mlstack("check", str(blueprint), "--env", "prod", "--prices", str(prices), "--format", "json")
+        assert result.returncode == 2, (spelling, result.stderr)
+        assert f"{prices}:2:1: row 2.usd:" in result.stderr
+        assert result.stdout == ""
+
+
+def test_a_price_file_not_utf8_or_unreadable_as_csv_is_one_line_each(tmp_path: Path) -> None:
+    from stack.cost.prices import read_price_file
+
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(PRICE_HEADER.encode() + b"instance,ml.g5.xlarge,eu-west-1,1,hour,caf\xe9\n")
+    big_field = tmp_path / "big.csv"
+    big_field.write_text(PRICE_HEADER + 'instance,ml.g5.xlarge,eu-west-1,1,hour,"' + "x" * 200_000 + '"\n')
+    huge_number = tmp_path / "huge.yaml"
+    huge_number.write_text(f"prices:\n  - {{kind: instance, name: ml.g5.xlarge, usd: 1{'0' * 400}, unit: hour}}\n")
+    expected = {
+        latin1: f"{latin1}:2:43: <root>: price file is not UTF-8: byte 0xe9 (invalid continuation byte); "
+        "save it as UTF-8",
+        big_field: f"{big_field}:2:1: row 2: not valid CSV: field larger than field limit (131072)",
+        huge_number: f"{huge_number}:2:42: prices[0].usd: usd must be a number of dollars, 0 or more "
+        "(got 1000000000000000000000000000000000000...); it must be finite (NaN and infinity are not prices)",
+    }
+    for path, line in expected.items():
+        with pytest.raises(BlueprintInvalid) as raised:
+            read_price_file(path)
+        assert [str(p) for p in raised.value.problems] == [line]
 
 
 # --- 4. files that cannot be read ------------------------------------------------------------------

@@ -39,7 +39,9 @@ Kinds, names and units:
   (`aws:cloudwatch:MetricAlarm`): a flat price per resource of that type.
 
 A region-specific entry wins over a `*` entry; either wins over our price. Two entries for the same
-kind, name and region are an error. Every problem in the file is reported at once, each with its
+kind, name and region are an error. `usd` is a finite number, 0 or more: NaN would pass every
+budget (it compares false with everything) and infinity is not JSON. The file is UTF-8 text without
+control characters, at most 1 MiB. Every problem in the file is reported at once, each with its
 file and line, and the command exits 2.
 """
 
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +57,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from blueprints.errors import BlueprintInvalid, Problem
+from blueprints.yaml_source import character_problems, parse_yaml, read_text
 from components import instances
 
 SERVICE_PRICES_CSV = instances.DATA / "service_prices.csv"
@@ -286,12 +290,13 @@ def read_price_file(path: Path) -> list[UserPrice]:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
         raise BlueprintInvalid([Problem(file, 1, 1, "", "a price file must be .yaml, .yml or .csv")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BlueprintInvalid([Problem(file, 1, 1, "", f"cannot read price file: {error.strerror}")]) from None
-    except UnicodeDecodeError as error:
-        raise BlueprintInvalid([Problem(file, 1, 1, "", f"price file is not UTF-8: {error.reason}")]) from None
+    # Unreadable, too large, not UTF-8 or holding control characters: each at its line and column.
+    text = read_text(path, "price file", "price files")
+    if suffix == ".csv" and (unreadable := character_problems(text, file)):
+        raise BlueprintInvalid(
+            Problem(p.file, p.line, p.column, p.path, p.message.replace("in YAML", "in a price file"))
+            for p in unreadable
+        )
     entries = _csv_entries(text, file) if suffix == ".csv" else _yaml_entries(text, file)
     problems: list[Problem] = []
     prices: list[UserPrice] = []
@@ -331,8 +336,6 @@ class _Entry:
 
 
 def _yaml_entries(text: str, file: str) -> list[_Entry]:
-    from blueprints.yaml_source import parse_yaml
-
     try:
         document = parse_yaml(text, file)
     except BlueprintInvalid as invalid:
@@ -388,7 +391,17 @@ def _csv_entries(text: str, file: str) -> list[_Entry]:
     if problems:
         raise BlueprintInvalid(problems)
     entries = []
-    for row in reader:
+    rows = iter(reader)
+    line = reader.line_num
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # A field over the csv module's limit, say: reported where its row starts.
+            problems.append(Problem(file, line + 1, 1, f"row {line + 1}", f"not valid CSV: {error}"))
+            break
         line = reader.line_num
         if None in row:
             problems.append(Problem(file, line, 1, f"row {line}", "more values than header columns"))
@@ -414,20 +427,28 @@ def _check(entry: _Entry) -> tuple[UserPrice | None, list[Problem]]:
         return None, problems
     kind = str(values["kind"])
     if kind not in KINDS:
-        return None, [entry.problem("kind", f"kind {kind!r} is not one of {', '.join(KINDS)}")]
+        return None, [entry.problem("kind", f"kind {_shown(kind)} is not one of {', '.join(KINDS)}")]
     name_problem, name = _check_name(kind, values["name"])
     if name_problem:
         problems.append(entry.problem("name", name_problem))
     region = str(values.get("region", ANY_REGION))
     if region != ANY_REGION and not _REGION.match(region):
-        problems.append(entry.problem("region", f"region {region!r} is not an AWS region name (e.g. eu-west-1) or *"))
+        problems.append(
+            entry.problem("region", f"region {_shown(region)} is not an AWS region name (e.g. eu-west-1) or *")
+        )
     usd = _number(values["usd"])
     if usd is None or usd < 0:
-        problems.append(entry.problem("usd", f"usd must be a number of dollars, 0 or more (got {values['usd']!r})"))
+        message = f"usd must be a number of dollars, 0 or more (got {_shown(values['usd'])})"
+        # NaN compares false with everything, so it would pass every budget; infinity is not JSON.
+        if _non_finite(values["usd"]):
+            message += "; it must be finite (NaN and infinity are not prices)"
+        problems.append(entry.problem("usd", message))
     unit = str(values["unit"])
     units = _UNITS_BY_KIND[kind]
     if unit not in units:
-        problems.append(entry.problem("unit", f"unit for kind {kind} must be {' or '.join(units)} (got {unit!r})"))
+        problems.append(
+            entry.problem("unit", f"unit for kind {kind} must be {' or '.join(units)} (got {_shown(unit)})")
+        )
     source = values.get("source", "")
     if not isinstance(source, str):
         problems.append(entry.problem("source", "source must be text"))
@@ -446,17 +467,33 @@ def _check(entry: _Entry) -> tuple[UserPrice | None, list[Problem]]:
     return price, []
 
 
+def _shown(value: Any, limit: int = 40) -> str:
+    """`repr(value)`, cut to `limit` characters: a problem quotes what it is about, not a whole file."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """`value` as a finite float, or None: not a number, NaN, infinite, or too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether `value` reads as NaN, an infinity, or a number too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except OverflowError:
+        return True
+    except ValueError:
+        return False
 
 
 def _check_name(kind: str, raw: Any) -> tuple[str | None, str]:
@@ -472,10 +509,8 @@ def _check_name(kind: str, raw: Any) -> tuple[str | None, str]:
     if kind == "serverless":
         number = _number(raw)
         if number is None or not number.is_integer() or instances.serverless_price(int(number)) is None:
-            return (
-                f"serverless name must be a memory size in MB: 1024, 2048, 3072, 4096, 5120 or 6144 (got {raw!r})",
-                name,
-            )
+            sizes = "1024, 2048, 3072, 4096, 5120 or 6144"
+            return f"serverless name must be a memory size in MB: {sizes} (got {_shown(raw)})", name
         return None, str(int(number))
     if name in _NAMED_SERVICES or name.count(":") >= 2:
         return None, name
