@@ -10,15 +10,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from components.images import CONTAINERS, FRAMEWORKS
 
+# The largest number a blueprint may hold. Past it, JSON readers lose integer precision (2^53 is
+# about 9e15), and a count times a price times 730 hours can overflow a float to infinity.
+MAX_NUMBER = 10**15
+
 
 class Strict(BaseModel):
-    """Base for every blueprint model: immutable, and unknown fields are errors."""
+    """Base for every blueprint model: immutable, unknown fields are errors, and numbers are finite.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    YAML's `.inf` and `.nan` are floats: they would pass `gt=0`-style bounds (NaN compares false with
+    everything) and print as "nan% of traffic" or `Infinity`, which is not JSON. Every float field
+    refuses them, and every number is at most MAX_NUMBER in magnitude.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="after", check_fields=False)
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            raise PydanticCustomError(
+                "number_too_large",
+                "numbers in a blueprint are at most 10^15 in magnitude: past that, JSON loses precision "
+                "and cost figures overflow",
+            )
+        return value
 
 
 # SageMaker names are `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; we also forbid upper case so that the

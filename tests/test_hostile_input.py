@@ -186,6 +186,95 @@ def test_a_price_file_not_utf8_or_unreadable_as_csv_is_one_line_each(tmp_path: P
         assert [str(p) for p in raised.value.problems] == [line]
 
 
+# --- 3. NaN, infinity and numbers past a float --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            "weight: 10}",
+            "weight: .inf}",
+            "27:91: endpoints.ranker.variants.challenger.weight",
+            "input should be a finite number (got inf)",
+        ),
+        (
+            "weight: 10}",
+            "weight: .nan}",
+            "27:91: endpoints.ranker.variants.challenger.weight",
+            "input should be a finite number (got nan)",
+        ),
+        (
+            "weight: 10}",
+            "weight: -.inf}",
+            "27:91: endpoints.ranker.variants.challenger.weight",
+            "input should be a finite number (got -inf)",
+        ),
+        (
+            "  prod:\n",
+            "  prod:\n    budget_usd_month: .inf\n",
+            "11:5: environments.prod.budget_usd_month",
+            "input should be a finite number (got inf)",
+        ),
+    ],
+)
+def test_nan_and_infinity_are_invalid_everywhere_a_number_goes(
+    write_blueprint: WriteBlueprint, tmp_path: Path, old: str, new: str, where: str, message: str
+) -> None:
+    path = write_blueprint(BASE.replace(old, new, 1))
+    out = tmp_path / "plan.json"
+    line = f"{path}:{where}: {message}"
+    assert_invalid(mlstack("validate", str(path)), line)
+    # As reported: plan printed "nan% of traffic" and --json wrote `Infinity`, which is not JSON.
+    for command in (["plan", "--env", "dev"], ["plan", "--env", "prod", "--json"], ["cost", "--env", "prod", "--json"]):
+        result = mlstack(command[0], str(path), *command[1:])
+        assert_invalid(result, line)
+        assert "nan%" not in result.stdout and "Infinity" not in result.stdout and "NaN" not in result.stdout
+    assert_invalid(mlstack("plan", str(path), "--env", "prod", "-o", str(out)), line)
+    assert not out.exists()
+
+
+def test_an_override_to_infinity_is_invalid_at_the_override(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(
+        BASE.replace(
+            "      endpoints.ranker.variants.champion.instances: 1\n",
+            "      endpoints.ranker.variants.champion.instances: 1\n"
+            "      endpoints.ranker.variants.champion.weight: .inf\n",
+        )
+    )
+    assert_invalid(
+        mlstack("plan", str(path), "--env", "dev"),
+        f"{path}:10:7: endpoints.ranker.variants.champion.weight: input should be a finite number (got inf) "
+        "(in environment dev)",
+    )
+
+
+def test_a_number_too_large_for_a_float_is_invalid_not_an_overflow(write_blueprint: WriteBlueprint) -> None:
+    """A 400-digit instance count validated, then `plan` died with OverflowError (exit 3)."""
+    path = write_blueprint(BASE.replace("instances: 2, weight: 90", f"instances: {'9' * 400}, weight: 90"))
+    for command in (["validate"], ["plan", "--env", "prod"], ["cost", "--env", "prod"]):
+        result = mlstack(command[0], str(path), *command[1:])
+        assert result.returncode == 2, result.stderr
+        assert (
+            f"{path}:26:72: endpoints.ranker.variants.champion.instances: numbers in a blueprint are at most 10^15"
+            in result.stderr
+        )
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    # Weights that sum past a float's range printed "nan% of traffic".
+    path = write_blueprint(BASE.replace("weight: 90", "weight: 1.0e+308").replace("weight: 10}", "weight: 1.0e+308}"))
+    assert any("weight: numbers in a blueprint are at most 10^15" in p for p in problems(path))
+
+
+def test_plan_json_of_a_valid_blueprint_is_strict_json(write_blueprint: WriteBlueprint) -> None:
+    result = mlstack("plan", str(write_blueprint(BASE)), "--env", "prod", "--json")
+    assert result.returncode == 0, result.stderr
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    json.loads(result.stdout, parse_constant=refuse)
+
+
 # --- 4. files that cannot be read ------------------------------------------------------------------
 
 
