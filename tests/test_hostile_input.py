@@ -17,8 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from blueprints.errors import BlueprintInvalid
+from blueprints.rules.image_refs import image_problem
 from blueprints.yaml_source import read_yaml
-from tests.conftest import BASE, REPO, WriteBlueprint, line_of, problems
+from tests.conftest import BASE, EXAMPLES, REPO, WriteBlueprint, line_of, problems
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:13"
@@ -321,6 +322,90 @@ def test_a_directory_or_a_missing_blueprint_is_one_line(tmp_path: Path, kind: st
         result = mlstack(*command)
         assert_invalid(result, f"{path}:1:1: <root>: cannot read file: {reason}")
         assert "Invalid value" not in result.stderr
+
+
+# --- 5. credentials in image URIs --------------------------------------------------------------------
+
+
+def test_credentials_in_a_model_image_are_refused_and_never_echoed(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(BASE.replace(f"image: {IMAGE}", f"image: https://deployer:ghp_S3cr3tT0ken@{IMAGE}"))
+    for command in (["validate"], ["plan", "--env", "prod"]):
+        result = mlstack(command[0], str(path), *command[1:])
+        assert_invalid(result)
+        assert "ghp_S3cr3tT0ken" not in result.stderr + result.stdout
+        assert "deployer" not in result.stderr + result.stdout
+        assert (
+            f"{path}:23:9: endpoints.ranker.models.challenger.image: image 'https://***@{IMAGE}' has credentials in it "
+            "(hidden here as ***): credentials in a blueprint end up in the plan, the Pulumi state and logs; "
+            "let SageMaker pull with its execution role (ECR), or Kubernetes with the node role or an imagePullSecret, "
+            "instead"
+        ) in result.stderr.splitlines()
+
+
+def test_credentials_in_kubernetes_and_tracking_images_are_refused(tmp_path: Path) -> None:
+    text = (EXAMPLES / "kubernetes-gnn.yaml").read_text()
+    gnn = "image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/gnn-scorer"
+    drift = "image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/text-drift"
+    text = text.replace(gnn, "image: robot:pa55@123456789012.dkr.ecr.eu-west-1.amazonaws.com/gnn-scorer").replace(
+        drift, "image: https://t0ken@123456789012.dkr.ecr.eu-west-1.amazonaws.com/text-drift"
+    )
+    path = tmp_path / "k8s.yaml"
+    path.write_text(text)
+    found = problems(path)
+    assert len(found) == 2, found
+    assert found[0].startswith(f"bp.yaml:{line_of(text, 'robot:pa55')}:")
+    assert (
+        "kubernetes.services.gnn-scorer.image: image '***@123456789012.dkr.ecr.eu-west-1.amazonaws.com/gnn-scorer"
+        in found[0]
+    )
+    assert "kubernetes.drift.query-text-drift.image: image 'https://***@123456789012" in found[1]
+    assert not any("pa55" in p or "robot" in p or "t0ken" in p for p in found)
+
+    text = (EXAMPLES / "mlflow-kubernetes.yaml").read_text()
+    text = text.replace("image: 123456789012", "image: admin:hunter2@123456789012")
+    path.write_text(text)
+    found = problems(path)
+    assert len(found) == 1 and "experiment_tracking.image: image '***@123456789012" in found[0]
+    assert "hunter2" not in found[0] and "admin" not in found[0]
+
+
+def test_credentials_set_by_an_override_are_refused_at_the_override(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(
+        BASE.replace(
+            "      endpoints.ranker.variants.champion.instances: 1\n",
+            "      endpoints.ranker.variants.champion.instances: 1\n"
+            f"      endpoints.ranker.models.challenger.image: u:s3cret@{IMAGE}\n",
+        )
+    )
+    found = problems(path, "dev")
+    assert len(found) == 1
+    assert found[0].startswith(f"bp.yaml:10:7: endpoints.ranker.models.challenger.image: image '***@{IMAGE}'")
+    assert "s3cret" not in found[0]
+
+
+@pytest.mark.parametrize(
+    ("image", "shown", "secret"),
+    [
+        (f"https://user:token@{IMAGE}", f"https://***@{IMAGE}", "user:token"),
+        (f"user:pass@{IMAGE}", f"***@{IMAGE}", "user:pass"),
+        ("token@registry.example.com/team/model:1", "***@registry.example.com/team/model:1", "token"),
+        (f"u:p@ss@host/repo@{DIGEST}", f"***@host/repo@{DIGEST}", "u:p@ss"),  # a token may hold '@'
+        ("https://u:pa/ss@host/repo", "https://***@host/repo", "u:pa/ss"),  # ... or '/'
+        ("user:pass@host", "***@host", "user:pass"),
+        ("host/repo@latest", "***@latest", "host/repo"),  # not a digest: hidden all the same
+    ],
+)
+def test_image_user_info_is_found_and_hidden(image: str, shown: str, secret: str) -> None:
+    message = image_problem(image)
+    assert message is not None and message.startswith(f"image {shown!r}")
+    assert secret not in message
+
+
+@pytest.mark.parametrize(
+    "image", [IMAGE, f"{IMAGE}@{DIGEST}", f"ubuntu@{DIGEST}", "ghcr.io/mlflow/mlflow:v3.10.0-full"]
+)
+def test_image_references_without_user_info_pass(image: str) -> None:
+    assert image_problem(image) is None
 
 
 # --- 6. nesting -------------------------------------------------------------------------------------------

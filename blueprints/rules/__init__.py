@@ -10,6 +10,7 @@ from blueprints.rules import (
     environments,
     feature_store,
     feedback,
+    image_refs,
     kubernetes,
     monitoring,
     names,
@@ -31,6 +32,7 @@ _CHECKS = (
     monitoring.check,
     feedback.check,
     kubernetes.check,
+    image_refs.check,
     policies.check,
 )
 
