@@ -20,6 +20,7 @@ from pulumi_policy import (
 )
 
 from policies.framework import Outcome, Rule, UpdateView, checking_props
+from policies.preview import SKIPPED_OPS, preview_problems
 from policies.rules import ALL_RULES
 from policies.settings import Level, PolicySettings, Suppression
 
@@ -161,27 +162,35 @@ def from_plan(plan: Plan) -> list[PolicyResource]:
     )
 
 
-def from_preview_json(data: Mapping[str, Any]) -> list[PolicyResource]:
+def from_preview_json(data: Any) -> list[PolicyResource]:
     """Resources of a `pulumi preview --json` document (`steps[].newState`, an apitype.ResourceV3 with
-    `propertyDependencies`); deletions are skipped."""
+    `propertyDependencies`); deletions, components and the stack and providers are skipped, and a
+    URN that several steps give with the same state (replacement steps) is one resource.
+
+    Raises PreviewInvalid when the document's shape is not a preview's (`preview_problems`): rules
+    never see a malformed resource."""
+    invalid = preview_problems(data)
+    if invalid is not None:
+        raise invalid
     rows: list[Row] = []
-    for step in data.get("steps", []):
+    seen: set[str] = set()
+    for step in data["steps"]:
         state = step.get("newState")
-        if not state or step.get("op") in ("delete", "discard") or state.get("custom") is False:
+        if not state or step["op"] in SKIPPED_OPS or state.get("custom") is False:
             continue
-        type_ = state.get("type", "")
-        if type_.startswith("pulumi:"):
+        type_, urn = state["type"], state["urn"]
+        if type_.startswith("pulumi:") or urn in seen:
             continue
-        urn = state["urn"]
+        seen.add(urn)
         rows.append(
             (
                 urn,
                 type_,
                 _name_of(urn),
                 state.get("inputs") or {},
-                state.get("parent"),
+                state.get("parent") or None,
                 state.get("dependencies") or [],
-                state.get("propertyDependencies") or {},
+                {prop: urns or [] for prop, urns in (state.get("propertyDependencies") or {}).items()},
             )
         )
     return _resources(rows)
@@ -206,6 +215,7 @@ def evaluate(
     Update rules run only with `update`, the steps a `pulumi up` over the deployed stack would take.
     """
     by_urn = {r.urn: r for r in resources}
+    stack = list(resources)
     findings: list[Finding] = []
     proofs: list[Proven] = []
     checked: list[tuple[str, str]] = []
@@ -261,7 +271,8 @@ def evaluate(
                 add(rule, configured, policy.rule.evaluate(args, settings))
         else:
             checked.append((rule.name, ""))
-            add(rule, configured, policy.rule.evaluate(StackValidationArgs(list(resources)), settings))
+            # One list for every stack rule, so they share its index (framework.index_of).
+            add(rule, configured, policy.rule.evaluate(StackValidationArgs(stack), settings))
     return Report(
         settings.environment, tuple(rules), tuple(findings), settings.suppressions, tuple(checked), tuple(proofs)
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blueprints.errors import BlueprintInvalid, Problem
 from blueprints.load import ResolvedBlueprint
 from policies.offline import Report, evaluate, from_plan, from_preview_json
+from policies.preview import PreviewInvalid, located, read_preview_json
 from policies.settings import CeilingDriver, CostEstimate, PolicySettings, Suppression
 from stack.plan.engine import Plan
 
@@ -72,15 +71,12 @@ def check_plan(plan: Plan, settings: PolicySettings, update: UpdatePlan | None =
 
 
 def check_preview_json(path: Path, settings: PolicySettings, update: UpdatePlan | None = None) -> Report:
-    """Run the rules over the output of a real `pulumi preview --json`."""
+    """Run the rules over the output of a real `pulumi preview --json`. A file that is not one, in
+    any way (size, encoding, syntax, shape), raises BlueprintInvalid with located problems."""
+    text, document = read_preview_json(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise BlueprintInvalid([Problem(str(path), 1, 1, "", f"cannot read file: {error.strerror}")]) from None
-    except json.JSONDecodeError as error:
-        message = f"not a `pulumi preview --json` document: {error.msg}"
-        raise BlueprintInvalid([Problem(str(path), error.lineno, error.colno, "", message)]) from None
-    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
-        message = "not a `pulumi preview --json` document: it has no `steps` list"
-        raise BlueprintInvalid([Problem(str(path), 1, 1, "", message)])
-    return evaluate(from_preview_json(document), settings, update=update)
+        resources = from_preview_json(document)
+    except PreviewInvalid as invalid:
+        raise located(invalid, text, str(path)) from None
+    del text, document
+    return evaluate(resources, settings, update=update)
