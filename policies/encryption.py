@@ -7,26 +7,29 @@ an unknown input that comes only from a KMS key of this stack passes, recorded a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
 
 from components import instances
 from policies.framework import (
+    MalformedInput,
     Proof,
     ResourceView,
     Rule,
     StackView,
     Violation,
-    as_list,
-    depends_on,
+    bool_input,
     dig,
-    has_key,
-    items,
-    of_type,
+    index_of,
+    list_input,
+    object_input,
     peek,
     per_resource,
-    policy_document,
+    policy_statements,
     proven_key,
+    string_input,
 )
 from policies.sagemaker import (
     ENDPOINT_CONFIG,
@@ -34,6 +37,7 @@ from policies.sagemaker import (
     KMS_KEY,
     MLFLOW,
     depends_on_stack_key,
+    instance_type_of,
     is_serverless,
     variants,
 )
@@ -49,15 +53,13 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
-def attached(bucket: Any, resources: list[Any], types: tuple[str, ...]) -> list[Any]:
+def attached(bucket: Any, resources: Sequence[Any], types: tuple[str, ...]) -> list[Any]:
     """The bucket's sub-resources of `types` (pulumi-aws v7 splits a bucket's settings into
     separate resources): those depending on it, or naming it in their `bucket` input."""
+    index = index_of(resources)
     name = peek(bucket.props, "bucket")
-    return [
-        r
-        for r in of_type(resources, *types)
-        if depends_on(r, bucket) or (name is not None and peek(r.props, "bucket") == name)
-    ]
+    named = index.named("bucket", *types).get(name, []) if isinstance(name, str) else []
+    return index.in_stack_order([*index.dependents(bucket, *types), *named])
 
 
 # --- endpoint configuration KMS -------------------------------------------------------------------
@@ -67,13 +69,13 @@ def _endpoint_config_kms(args: ResourceView, _settings: PolicySettings) -> Itera
     all_variants = variants(args.props)
     if all_variants and all(is_serverless(v) for v in all_variants):
         return  # serverless has no ML storage volume, and CreateEndpointConfig rejects a KmsKeyId
-    types = [v["instanceType"] for v in all_variants if not is_serverless(v)]
+    types = [instance_type_of(v) for v in all_variants if not is_serverless(v)]
     if types and all(instances.lookup(t).local_storage for t in types):
         return  # instance (NVMe) storage only: CreateEndpointConfig rejects a KmsKeyId for these types
     proof = proven_key(args, "kmsKeyArn")
     if proof is not None:
         yield proof
-    elif not dig(args.props, "kmsKeyArn"):
+    elif not string_input(args.props, "kmsKeyArn"):
         yield (
             f"endpoint configuration {args.name} has no kmsKeyArn for its ML storage volumes "
             f"(instance types {', '.join(sorted(set(types)))} use EBS volumes)"
@@ -104,13 +106,12 @@ ENDPOINT_CONFIG_KMS = Rule(
 
 
 def _feature_group_online(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
-    online = dig(args.props, "onlineStoreConfig")
-    if not online or dig(online, "enableOnlineStore") is not True:
+    if bool_input(args.props, "onlineStoreConfig", "enableOnlineStore") is not True:
         return
     proof = proven_key(args, "onlineStoreConfig", "securityConfig", "kmsKeyId")
     if proof is not None:
         yield proof
-    elif not dig(online, "securityConfig", "kmsKeyId"):
+    elif not string_input(args.props, "onlineStoreConfig", "securityConfig", "kmsKeyId"):
         yield f"feature group {args.name} has an online store without securityConfig.kmsKeyId"
 
 
@@ -134,10 +135,12 @@ FEATURE_GROUP_ONLINE_ENCRYPTION = Rule(
 
 
 def _kms_rotation(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
-    spec = dig(args.props, "customerMasterKeySpec") or dig(args.props, "keySpec") or "SYMMETRIC_DEFAULT"
+    spec = (
+        string_input(args.props, "customerMasterKeySpec") or string_input(args.props, "keySpec") or "SYMMETRIC_DEFAULT"
+    )
     if spec != "SYMMETRIC_DEFAULT":
         return  # AWS rotates only symmetric encryption keys
-    if dig(args.props, "enableKeyRotation") is not True:
+    if bool_input(args.props, "enableKeyRotation") is not True:
         yield f"KMS key {args.name} does not rotate its key material (enableKeyRotation is not true)"
 
 
@@ -159,14 +162,16 @@ KMS_ROTATION = Rule(
 
 
 def _sse_uses_kms(sse: Any) -> bool:
-    rules = items(dig(sse.props, "rules"))
+    rules = list_input(sse.props, "rules")
     return bool(rules) and all(
-        dig(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") in KMS_ALGORITHMS for rule in rules
+        string_input(sse.props, "rules", position, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+        in KMS_ALGORITHMS
+        for position in range(len(rules))
     )
 
 
 def _s3_sse_kms(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(bucket: Any) -> Iterator[str]:
         configs = attached(bucket, resources, SSE_TYPES)
@@ -175,7 +180,7 @@ def _s3_sse_kms(args: StackView, _settings: PolicySettings) -> Iterator[Violatio
         elif not all(_sse_uses_kms(c) for c in configs):
             yield f"bucket {bucket.name} does not default to SSE-KMS (sseAlgorithm aws:kms)"
 
-    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+    yield from per_resource(index_of(resources).of_type(*BUCKET_TYPES), check)
 
 
 S3_SSE_KMS = Rule(
@@ -192,14 +197,14 @@ S3_SSE_KMS = Rule(
 
 
 def _s3_versioning(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(bucket: Any) -> Iterator[str]:
         configs = attached(bucket, resources, VERSIONING_TYPES)
-        if not any(dig(c.props, "versioningConfiguration", "status") == "Enabled" for c in configs):
+        if not any(string_input(c.props, "versioningConfiguration", "status") == "Enabled" for c in configs):
             yield f"bucket {bucket.name} does not have versioning Enabled"
 
-    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+    yield from per_resource(index_of(resources).of_type(*BUCKET_TYPES), check)
 
 
 S3_VERSIONING = Rule(
@@ -215,30 +220,34 @@ S3_VERSIONING = Rule(
 )
 
 
-def _denies_insecure_transport(statement: Any) -> bool:
-    if statement.get("Effect") != "Deny":
+def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
+    """Whether a statement (from `policy_statements`) denies every S3 request made without TLS."""
+    if statement["Effect"] != "Deny":
         return False
-    actions = as_list(statement.get("Action"))
-    if not any(a in ("*", "s3:*") for a in actions):
+    if not any(a in ("*", "s3:*") for a in statement.get("Action", [])):
         return False
     principal = statement.get("Principal")
     if principal not in ("*", {"AWS": "*"}):
         return False
-    secure = (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport")
+    bool_conditions = (statement.get("Condition") or {}).get("Bool")
+    secure = bool_conditions.get("aws:SecureTransport") if isinstance(bool_conditions, dict) else None
     return str(secure).lower() == "false"
 
 
 def _s3_tls_only(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(bucket: Any) -> Iterator[str]:
         for policy in attached(bucket, resources, (BUCKET_POLICY,)):
-            statements = as_list(policy_document(dig(policy.props, "policy")).get("Statement"))
+            try:
+                statements = policy_statements(dig(policy.props, "policy"))
+            except MalformedInput as error:
+                raise MalformedInput(f"bucket policy {policy.name}: {error}") from None
             if any(_denies_insecure_transport(s) for s in statements):
                 return
         yield f"bucket {bucket.name} has no bucket policy denying requests without TLS (aws:SecureTransport false)"
 
-    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+    yield from per_resource(index_of(resources).of_type(*BUCKET_TYPES), check)
 
 
 S3_TLS_ONLY = Rule(
@@ -256,27 +265,33 @@ S3_TLS_ONLY = Rule(
 # --- the blueprint's key on MLflow and the feature store -------------------------------------------
 
 
+def _key_set(props: Any, *path: str) -> bool:
+    """Whether the key input at `path` is set; one unknown at preview is set (the group's dependency
+    on a key of this stack, checked next, says which key it is)."""
+    try:
+        return bool(string_input(props, *path))
+    except UnknownValueError:
+        return True
+
+
 def _feature_store_key(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(group: Any) -> Iterator[str]:
-        offline = dig(group.props, "offlineStoreConfig")
-        online = dig(group.props, "onlineStoreConfig")
+        props = group.props
         missing = []
-        if offline and not has_key(dig(offline, "s3StorageConfig") or {}, "kmsKeyId"):
-            missing.append("offlineStoreConfig.s3StorageConfig.kmsKeyId")
-        if (
-            online
-            and dig(online, "enableOnlineStore") is True
-            and not has_key(dig(online, "securityConfig") or {}, "kmsKeyId")
-        ):
-            missing.append("onlineStoreConfig.securityConfig.kmsKeyId")
+        offline = "offlineStoreConfig", "s3StorageConfig", "kmsKeyId"
+        if object_input(props, "offlineStoreConfig") is not None and not _key_set(props, *offline):
+            missing.append(".".join(offline))
+        online = "onlineStoreConfig", "securityConfig", "kmsKeyId"
+        if bool_input(props, "onlineStoreConfig", "enableOnlineStore") is True and not _key_set(props, *online):
+            missing.append(".".join(online))
         if missing:
             yield f"feature group {group.name} sets no {' or '.join(missing)}"
         elif not depends_on_stack_key(group, resources):
             yield f"feature group {group.name} is not encrypted with a KMS key of this platform (it depends on none)"
 
-    yield from per_resource(of_type(resources, FEATURE_GROUP), check)
+    yield from per_resource(index_of(resources).of_type(FEATURE_GROUP), check)
 
 
 FEATURE_STORE_PLATFORM_KEY = Rule(
@@ -297,13 +312,13 @@ def _bucket_of_uri(uri: str) -> str:
 
 
 def _mlflow_key(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
-    buckets = of_type(resources, *BUCKET_TYPES)
+    resources = args.resources
+    index = index_of(resources)
+    buckets = index.named("bucket", *BUCKET_TYPES)
 
     def check(server: Any) -> Iterator[str]:
-        uri = dig(server.props, "artifactStoreUri")
-        bucket_name = _bucket_of_uri(str(uri or ""))
-        bucket = next((b for b in buckets if peek(b.props, "bucket") == bucket_name), None)
+        bucket_name = _bucket_of_uri(string_input(server.props, "artifactStoreUri") or "")
+        bucket = next(iter(buckets.get(bucket_name, [])), None)
         if bucket is None:
             yield f"MLflow server {server.name} stores artifacts in {bucket_name!r}, not in a bucket of this platform"
             return
@@ -314,7 +329,7 @@ def _mlflow_key(args: StackView, _settings: PolicySettings) -> Iterator[Violatio
                 "which is not encrypted with a KMS key of this platform"
             )
 
-    yield from per_resource(of_type(resources, MLFLOW), check)
+    yield from per_resource(index.of_type(MLFLOW), check)
 
 
 MLFLOW_PLATFORM_KEY = Rule(

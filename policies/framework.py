@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -88,12 +88,26 @@ class StackView(Protocol):
 @dataclass(frozen=True)
 class Violation:
     """One finding of a rule. `unknown` names the field that prevented evaluation, if any;
-    `advisory` marks a finding that never blocks, whatever the rule's level (a warning)."""
+    `advisory` marks a finding that never blocks, whatever the rule's level (a warning); `error`
+    marks a resource the rule could not judge (it failed closed on it, see `per_resource`)."""
 
     message: str
     urn: str | None = None
     unknown: str | None = None
     advisory: bool = False
+    error: bool = False
+
+
+class MalformedInput(ValueError):
+    """An input of a shape no provider accepts (a number where a key ARN goes, a string where a list
+    of statements goes): the rule cannot judge it, so it fails closed, as a rule that raises does."""
+
+
+def failed_closed(error: Exception) -> str:
+    """The message of an "error" outcome: what stopped the rule, which therefore fails closed."""
+    if isinstance(error, MalformedInput):
+        return f"cannot read its input, so it fails closed: {error}"
+    return f"rule failed, so it fails closed: {type(error).__name__}: {error}"
 
 
 @dataclass(frozen=True)
@@ -202,15 +216,12 @@ class Rule:
                     continue
                 found = Violation(item, subject) if isinstance(item, str) else item
                 urn = found.urn if found.urn is not None else subject
-                outcomes.append(
-                    Outcome("unknown" if found.unknown else "violation", found.message, urn, advisory=found.advisory)
-                )
+                kind: OutcomeKind = "error" if found.error else "unknown" if found.unknown else "violation"
+                outcomes.append(Outcome(kind, found.message, urn, advisory=found.advisory))
         except UnknownValueError as error:
             outcomes.append(Outcome("unknown", cannot_evaluate(error).message, subject))
         except Exception as error:  # noqa: BLE001 (a crashing rule must fail closed, whatever it raised)
-            outcomes.append(
-                Outcome("error", f"rule failed, so it fails closed: {type(error).__name__}: {error}", subject)
-            )
+            outcomes.append(Outcome("error", failed_closed(error), subject))
         return outcomes
 
     def to_policy(self, settings: PolicySettings) -> ResourceValidationPolicy | StackValidationPolicy:
@@ -383,6 +394,99 @@ def dig(value: Any, *path: str | int) -> Any:
     return value
 
 
+InputKind = Literal["string", "number", "boolean", "object", "list"]
+_ARTICLE = {"string": "a string", "number": "a number", "boolean": "a boolean", "object": "an object", "list": "a list"}
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _is_kind(value: Any, kind: InputKind) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "object":
+        return isinstance(value, Mapping)
+    return _is_list(value)
+
+
+def _described(value: Any) -> str:
+    """A wrong value as JSON names it: `a number (7)`, `a string ('x')`, `an object`, `a list`."""
+    kinds: tuple[InputKind, ...] = ("boolean", "number", "string", "object", "list")
+    for kind in kinds:
+        if _is_kind(value, kind):
+            if kind in ("object", "list"):
+                return _ARTICLE[kind]
+            shown = repr(value[:40] + "…" if len(value) > 40 else value) if kind == "string" else json.dumps(value)
+            return f"{_ARTICLE[kind]} ({shown})"
+    return type(value).__name__
+
+
+def input_path(path: Sequence[str | int]) -> str:
+    """`("productionVariants", 0, "instanceType")` -> `productionVariants[0].instanceType`."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def typed_input(value: Any, *path: str | int, kind: InputKind) -> Any:
+    """The input at `path`, read for a verdict: None when absent (or null); raises MalformedInput
+    when it, or an object or list on the way to it, has another type than the provider accepts, and
+    UnknownValueError when it is unknown at preview. `if not dig(...)` would pass a `kmsKeyArn: 7`
+    or an `onlineStoreConfig: "yes"`; this reports it, so the rule fails closed."""
+    walked: list[str | int] = []
+    for step in path:
+        if value is None:
+            return None
+        if isinstance(step, int):
+            if not _is_list(value):
+                raise MalformedInput(f"{input_path(walked) or 'the input'} is {_described(value)}, expected a list")
+            if step >= len(value):
+                return None
+        else:
+            if not isinstance(value, Mapping):
+                raise MalformedInput(f"{input_path(walked) or 'the input'} is {_described(value)}, expected an object")
+            if not has_key(value, step):
+                return None
+        value = value[step]
+        walked.append(step)
+    if value is not None and not _is_kind(value, kind):
+        raise MalformedInput(f"{input_path(walked) or 'the input'} is {_described(value)}, expected {_ARTICLE[kind]}")
+    return value
+
+
+def string_input(value: Any, *path: str | int) -> str | None:
+    """A string input (a key ARN, a name, an instance type), None when absent; see `typed_input`."""
+    found: str | None = typed_input(value, *path, kind="string")
+    return found
+
+
+def bool_input(value: Any, *path: str | int) -> bool | None:
+    found: bool | None = typed_input(value, *path, kind="boolean")
+    return found
+
+
+def number_input(value: Any, *path: str | int) -> float | None:
+    found: float | None = typed_input(value, *path, kind="number")
+    return found
+
+
+def object_input(value: Any, *path: str | int) -> Mapping[str, Any] | None:
+    found: Mapping[str, Any] | None = typed_input(value, *path, kind="object")
+    return found
+
+
+def list_input(value: Any, *path: str | int) -> list[Any]:
+    """A list input's items (absent = empty), as `items` gives them."""
+    found = typed_input(value, *path, kind="list")
+    return [] if found is None else list(found)
+
+
 def items(value: Any) -> list[Any]:
     """A list input as a list (absent = empty)."""
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -402,9 +506,17 @@ def tags_of(props: Mapping[str, Any]) -> dict[str, str] | None:
     if not has_key(props, "tags"):
         return None
     raw = props["tags"]
+    if raw is None:
+        return None
     if isinstance(raw, Mapping):
         return {str(k): str(raw[k]) for k in raw}
-    return {str(t["key"]): str(t["value"]) for t in items(raw) if isinstance(t, Mapping)}
+    tags: dict[str, str] = {}
+    for index in range(len(list_input(props, "tags"))):
+        key = string_input(props, "tags", index, "key")
+        if key is None:
+            raise MalformedInput(f"tags[{index}] has no key")
+        tags[key] = str(dig(props, "tags", index, "value") or "")
+    return tags
 
 
 def environment_of(props: Mapping[str, Any], settings: PolicySettings) -> str:
@@ -421,17 +533,110 @@ def is_prod(environment: str) -> bool:
 
 
 def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
+    """The resources of `types`, in stack order (a stack rule reads `index_of(args.resources)` instead)."""
     return [r for r in resources if r.resource_type in types]
 
 
+T = TypeVar("T")
+
+
+class StackIndex:
+    """Lookups over one stack's resources, built once: by URN, by type, and whatever a rule module
+    derives from them (`memo`: names -> resources, dependency -> dependents). Stack rules join
+    resources (endpoint -> configuration -> model, alarm -> endpoint, bucket -> its settings); done
+    by scanning, each join costs the stack's size, and a stack rule over a 40,000-resource preview
+    took minutes. With the index each join is a dictionary lookup."""
+
+    def __init__(self, resources: Sequence[Any]) -> None:
+        self.resources = resources
+        self.size = len(resources)
+        self.by_urn: dict[str, Any] = {}
+        self._order: dict[int, int] = {}
+        self._by_types: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self._memo: dict[Hashable, Any] = {}
+        for position, resource in enumerate(resources):
+            self.by_urn.setdefault(resource.urn, resource)
+            self._order[id(resource)] = position
+
+    def of_type(self, *types: str) -> tuple[Any, ...]:
+        found = self._by_types.get(types)
+        if found is None:
+            wanted = frozenset(types)
+            found = self._by_types[types] = tuple(r for r in self.resources if r.resource_type in wanted)
+        return found
+
+    def in_stack_order(self, resources: Iterable[Any]) -> list[Any]:
+        """`resources` (of this stack) once each, in stack order."""
+        unique = {id(r): r for r in resources}
+        return [unique[key] for key in sorted(unique, key=lambda key: self._order.get(key, -1))]
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, computed once per index: a rule module's own lookup table."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        found: T = self._memo[key]
+        return found
+
+    def dependents(self, target: Any, *types: str) -> list[Any]:
+        """The resources of `types` that depend on `target`, in stack order."""
+        by_dependency = self.memo(("dependents", types), lambda: self._dependents_of(types))
+        return list(by_dependency.get(target.urn, ()))
+
+    def _dependents_of(self, types: tuple[str, ...]) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for resource in self.of_type(*types):
+            for urn in {getattr(d, "urn", None) for d in resource.dependencies}:
+                if isinstance(urn, str):
+                    found.setdefault(urn, []).append(resource)
+        return found
+
+    def depended_on(self, resource: Any, *types: str) -> list[Any]:
+        """The resources of `types` in this stack that `resource` depends on, in stack order."""
+        wanted = frozenset(types)
+        found = (self.by_urn.get(getattr(d, "urn", "")) for d in resource.dependencies)
+        return self.in_stack_order(r for r in found if r is not None and r.resource_type in wanted)
+
+    def named(self, prop: str, *types: str) -> dict[str, list[Any]]:
+        """The resources of `types` by the string value of their input `prop` (peeked: unknown or
+        absent names are left out), each list in stack order."""
+        return self.memo(("named", prop, types), lambda: self._named(prop, types))
+
+    def _named(self, prop: str, types: tuple[str, ...]) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for resource in self.of_type(*types):
+            name = peek(resource.props, prop)
+            if isinstance(name, str):
+                found.setdefault(name, []).append(resource)
+        return found
+
+
+_last_index: tuple[Sequence[Any], StackIndex] | None = None
+
+
+def index_of(resources: Sequence[Any]) -> StackIndex:
+    """The index of `resources`, built on first use and reused while the same list is passed: every
+    stack rule of one evaluation gets the same `args.resources` offline, and each CrossGuard stack
+    policy its own list. One slot, holding the list itself, so its id cannot be reused meanwhile."""
+    global _last_index  # noqa: PLW0603 (a one-slot cache)
+    cached = _last_index
+    if cached is not None and cached[0] is resources and cached[1].size == len(resources):
+        return cached[1]
+    index = StackIndex(resources)
+    _last_index = (resources, index)
+    return index
+
+
 def per_resource(resources: Iterable[Any], check: Callable[[Any], Iterable[str]]) -> Iterator[Violation]:
-    """Run `check` on each resource; an unknown value stops only that resource's evaluation."""
+    """Run `check` on each resource; an unknown value, a malformed input or a crash stops only that
+    resource's evaluation (the last two fail closed on it, as `Rule.evaluate` does on a whole rule)."""
     for resource in resources:
         try:
             for message in check(resource):
                 yield Violation(message, resource.urn)
         except UnknownValueError as error:
             yield cannot_evaluate(error, resource.urn)
+        except Exception as error:  # noqa: BLE001 (fail closed on this resource, whatever it raised)
+            yield Violation(failed_closed(error), resource.urn, error=True)
 
 
 def depends_on(resource: Any, target: Any) -> bool:
@@ -495,17 +700,63 @@ def proven_key(resource: Any, *path: str | int) -> Proof | None:
     )
 
 
+# `pulumi preview --json` shows every secret input as this string (pkg/backend/display/json.go).
+PREVIEW_SECRET = "[secret]"
+_STATEMENT_LISTS = ("Action", "NotAction", "Resource", "NotResource")
+
+
 def policy_document(raw: Any) -> dict[str, Any]:
-    """An IAM policy document given as JSON text or as an object."""
+    """An IAM policy document given as JSON text or as an object; MalformedInput when it is neither."""
     if isinstance(raw, str):
-        loaded = json.loads(raw)
+        if raw == PREVIEW_SECRET:
+            raise MalformedInput("the policy is a secret (the preview shows '[secret]'): its statements cannot be read")
+        try:
+            loaded = json.loads(raw)
+        except (ValueError, RecursionError) as error:
+            raise MalformedInput(f"the policy is not JSON: {error}") from None
     elif isinstance(raw, Mapping):
         loaded = json.loads(json.dumps(_plain(raw)))
     else:
-        raise TypeError(f"policy is neither JSON text nor an object: {type(raw).__name__}")
+        raise MalformedInput(f"the policy is {_described(raw)}, expected JSON text or an object")
     if not isinstance(loaded, dict):
-        raise TypeError("policy document is not an object")
+        raise MalformedInput(f"the policy is {_described(loaded)}, expected an object with a Statement")
     return loaded
+
+
+def policy_statements(raw: Any) -> list[dict[str, Any]]:
+    """The statements of an IAM policy document, normalised as IAM reads them: a single statement
+    object is a list of one, and so is a single Action, NotAction, Resource or NotResource string.
+    Anything IAM would refuse (no Statement, a JSON string in place of the list, an Effect other than
+    Allow or Deny, an Action that is a number) raises MalformedInput: a rule cannot judge it."""
+    document = policy_document(raw)
+    if "Statement" not in document:
+        raise MalformedInput("the policy has no Statement")
+    listed = document["Statement"]
+    if isinstance(listed, dict):
+        listed = [listed]
+    if not isinstance(listed, list):
+        raise MalformedInput(f"Statement is {_described(listed)}, expected a statement object or a list of them")
+    statements: list[dict[str, Any]] = []
+    for index, statement in enumerate(listed):
+        if not isinstance(statement, dict):
+            raise MalformedInput(f"Statement[{index}] is {_described(statement)}, expected an object")
+        normalised = dict(statement)
+        effect = statement.get("Effect")
+        if effect not in ("Allow", "Deny"):
+            shown = "missing" if effect is None else f"{_described(effect)}"
+            raise MalformedInput(f"Statement[{index}].Effect is {shown}, expected Allow or Deny")
+        for key in _STATEMENT_LISTS:
+            if key not in statement:
+                continue
+            value = as_list(statement[key])
+            if not all(isinstance(v, str) for v in value):
+                raise MalformedInput(f"Statement[{index}].{key} is {_described(statement[key])}, expected strings")
+            normalised[key] = value
+        condition = statement.get("Condition")
+        if condition is not None and not isinstance(condition, dict):
+            raise MalformedInput(f"Statement[{index}].Condition is {_described(condition)}, expected an object")
+        statements.append(normalised)
+    return statements
 
 
 def _plain(value: Any) -> Any:

@@ -1,5 +1,11 @@
 """IAM least privilege: no wildcard actions, no wildcard resources on write actions.
 
+The rules read every permissions document pulumi-aws takes on the types checked: `policy` of
+Policy, RolePolicy, UserPolicy and GroupPolicy, and each `inlinePolicies[].policy` of a Role. A
+Role's `assumeRolePolicy` is a trust policy: it says who may assume the role and grants no
+permissions, so these rules do not read it. A document IAM would refuse (no Statement, a JSON string
+in place of the statement list, an Effect other than Allow or Deny) fails closed.
+
 KMS key policies (`aws:kms/key:Key` `policy`) are out of scope: AWS's default key policy gives the
 account root `kms:*` on `*`, which delegates to IAM and is not a grant by itself.
 https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
@@ -7,11 +13,20 @@ https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.framework import ResourceView, Rule, as_list, dig, has_key, items, policy_document
+from policies.framework import (
+    MalformedInput,
+    ResourceView,
+    Rule,
+    dig,
+    has_key,
+    list_input,
+    policy_statements,
+    string_input,
+)
 from policies.settings import PolicySettings
 
 ROLE = "aws:iam/role:Role"
@@ -45,11 +60,14 @@ RESOURCE_WILDCARD_ALLOWED: dict[str, Allowed] = {
 
 def _documents(args: ResourceView) -> list[tuple[str, Any]]:
     if args.resource_type == ROLE:
-        return [
-            (f"inline policy {dig(p, 'name') or i}", dig(p, "policy"))
-            for i, p in enumerate(items(dig(args.props, "inlinePolicies")))
-            if has_key(p, "policy")
-        ]
+        documents = []
+        for position, inline in enumerate(list_input(args.props, "inlinePolicies")):
+            if not isinstance(inline, Mapping):
+                raise MalformedInput(f"inlinePolicies[{position}] is not an object")
+            if has_key(inline, "policy"):
+                name = string_input(inline, "name") or position
+                documents.append((f"inline policy {name}", dig(inline, "policy")))
+        return documents
     return [("policy", dig(args.props, "policy"))] if has_key(args.props, "policy") else []
 
 
@@ -57,8 +75,12 @@ def _allow_statements(args: ResourceView) -> Iterator[tuple[str, dict[str, Any]]
     for where, raw in _documents(args):
         if raw is None:
             continue
-        for index, statement in enumerate(as_list(policy_document(raw).get("Statement"))):
-            if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+        try:
+            statements = policy_statements(raw)
+        except MalformedInput as error:
+            raise MalformedInput(f"{where}: {error}") from None
+        for index, statement in enumerate(statements):
+            if statement["Effect"] == "Allow":
                 yield f"{where}, statement {statement.get('Sid') or index}", statement
 
 
@@ -70,7 +92,7 @@ def _wildcard_actions(args: ResourceView, _settings: PolicySettings) -> Iterator
     for where, statement in _allow_statements(args):
         if "NotAction" in statement:
             yield f"{args.name} ({where}) allows NotAction, i.e. every other action"
-        wild = [a for a in as_list(statement.get("Action")) if _is_wildcard_action(str(a))]
+        wild = [a for a in statement.get("Action", []) if _is_wildcard_action(a)]
         if wild:
             yield f"{args.name} ({where}) allows wildcard actions {', '.join(map(str, wild))}"
 
@@ -99,17 +121,19 @@ def _is_read(action: str) -> bool:
 
 def _wildcard_resources(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
     for where, statement in _allow_statements(args):
-        if "*" not in [str(r) for r in as_list(statement.get("Resource"))]:
+        # NotResource allows every resource but those listed: as wide as "*".
+        if "*" not in statement.get("Resource", []) and "NotResource" not in statement:
             continue
         offending = []
-        for action in map(str, as_list(statement.get("Action"))):
+        for action in statement.get("Action", []):
             allowed = RESOURCE_WILDCARD_ALLOWED.get(action)
             if allowed is not None and (not allowed.needs_condition or statement.get("Condition")):
                 continue
             if not _is_read(action):
                 offending.append(action)
         if offending:
-            yield f"{args.name} ({where}) allows write actions {', '.join(offending)} on Resource '*'"
+            scope = "NotResource, i.e. every other resource" if "NotResource" in statement else "Resource '*'"
+            yield f"{args.name} ({where}) allows write actions {', '.join(offending)} on {scope}"
 
 
 IAM_NO_WILDCARD_RESOURCES = Rule(

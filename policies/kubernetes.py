@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.framework import ResourceView, Rule, dig, has_key, items
+from policies.framework import (
+    MalformedInput,
+    ResourceView,
+    Rule,
+    bool_input,
+    dig,
+    has_key,
+    list_input,
+    object_input,
+)
 from policies.settings import Level, PolicySettings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -36,17 +45,24 @@ ALLOWED_ADDED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
 
 
 def pod_spec(props: Mapping[str, Any], resource_type: str) -> Any:
-    """The pod spec a workload runs: a Pod's own, a CronJob's jobTemplate's, every other's template."""
+    """The pod spec a workload runs: a Pod's own, a CronJob's jobTemplate's, every other's template.
+    MalformedInput when it, or an object on the way to it, is not an object."""
     if resource_type == POD:
-        return dig(props, "spec")
+        return object_input(props, "spec")
     if resource_type == CRON_JOB:
-        return dig(props, "spec", "jobTemplate", "spec", "template", "spec")
-    return dig(props, "spec", "template", "spec")
+        return object_input(props, "spec", "jobTemplate", "spec", "template", "spec")
+    return object_input(props, "spec", "template", "spec")
 
 
 def containers(spec: Any, *, init: bool = True) -> list[Any]:
     kinds = ("containers", "initContainers", "ephemeralContainers") if init else ("containers",)
-    return [container for kind in kinds for container in items(dig(spec, kind))]
+    found = []
+    for kind in kinds:
+        for position, container in enumerate(list_input(spec, kind)):
+            if not isinstance(container, Mapping):
+                raise MalformedInput(f"{kind}[{position}] is not an object")
+            found.append(container)
+    return found
 
 
 def _label(args: ResourceView) -> str:
@@ -55,9 +71,10 @@ def _label(args: ResourceView) -> str:
 
 def _effective(spec: Any, container: Any, *path: str) -> Any:
     """A security setting as the kubelet applies it: the container's, else the pod's."""
-    if has_key(dig(container, "securityContext"), path[0]):
-        return dig(container, "securityContext", *path)
-    return dig(spec, "securityContext", *path)
+    own = object_input(container, "securityContext")
+    if has_key(own, path[0]):
+        return dig(own, *path)
+    return dig(object_input(spec, "securityContext"), *path)
 
 
 def _each_container(args: ResourceView, *, init: bool = True) -> Iterator[tuple[Any, Any, str]]:
@@ -137,10 +154,10 @@ NO_PRIVILEGE_ESCALATION = Rule(
 
 def _capabilities(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
     for _spec, container, where in _each_container(args):
-        dropped = {str(c) for c in items(dig(container, "securityContext", "capabilities", "drop"))}
+        dropped = {str(c) for c in list_input(container, "securityContext", "capabilities", "drop")}
         if "ALL" not in dropped:
             yield f"{where} keeps the runtime's default capabilities (NET_RAW among them): drop ALL"
-        added = {str(c) for c in items(dig(container, "securityContext", "capabilities", "add"))}
+        added = {str(c) for c in list_input(container, "securityContext", "capabilities", "add")}
         extra = sorted(added - ALLOWED_ADDED_CAPABILITIES)
         if extra:
             yield f"{where} adds capabilities {', '.join(extra)}; only NET_BIND_SERVICE may be added back"
@@ -213,7 +230,7 @@ def _probes(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
     if args.resource_type in BATCH:
         return
     for _spec, container, where in _each_container(args, init=False):
-        missing = [probe for probe in ("livenessProbe", "readinessProbe") if dig(container, probe) is None]
+        missing = [probe for probe in ("livenessProbe", "readinessProbe") if object_input(container, probe) is None]
         if missing:
             yield f"{where} has no {' or '.join(missing)}"
 
@@ -279,10 +296,10 @@ def _host_and_privileged(args: ResourceView, _settings: PolicySettings) -> Itera
     if spec is None:
         return
     for field in ("hostNetwork", "hostPID", "hostIPC"):
-        if dig(spec, field) is True:
+        if bool_input(spec, field) is True:
             yield f"{_label(args)} shares the node's namespace: {field}: true"
     for _spec, container, where in _each_container(args):
-        if dig(container, "securityContext", "privileged") is True:
+        if bool_input(container, "securityContext", "privileged") is True:
             yield f"{where} is privileged: it has every capability and the node's devices"
 
 

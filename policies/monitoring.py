@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from policies.framework import (
     Proof,
     ResourceView,
     Rule,
+    StackIndex,
     StackView,
     Violation,
-    count,
-    dig,
+    bool_input,
     environment_of,
     has_key,
+    index_of,
     is_prod,
     items,
-    of_type,
+    object_input,
     peek,
     per_resource,
     proven_key,
+    string_input,
+    typed_input,
 )
 from policies.sagemaker import (
     ENDPOINTS,
@@ -34,11 +37,6 @@ from policies.sagemaker import (
 from policies.settings import PolicySettings
 
 
-def _output_config(props: Mapping[str, Any]) -> Any:
-    key = next((k for k in props if str(k).endswith("JobOutputConfig")), None)
-    return props[key] if key is not None else None
-
-
 def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
     key = next((str(k) for k in args.props if str(k).endswith("JobOutputConfig")), None)
     # The output config also carries the S3 URI, which comes from the bucket: the graph cannot say
@@ -46,7 +44,7 @@ def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[s
     proof = proven_key(args, key, "kmsKeyId") if key is not None else None
     if proof is not None:
         yield proof
-    elif not dig(_output_config(args.props), "kmsKeyId"):
+    elif key is None or not string_input(args.props, key, "kmsKeyId"):
         yield f"monitoring job definition {args.name} does not encrypt its S3 output with a KMS key"
 
 
@@ -54,12 +52,12 @@ def _job_volume_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[s
     proof = proven_key(args, "jobResources", "clusterConfig", "volumeKmsKeyId")
     if proof is not None:
         yield proof
-    elif not dig(args.props, "jobResources", "clusterConfig", "volumeKmsKeyId"):
+    elif not string_input(args.props, "jobResources", "clusterConfig", "volumeKmsKeyId"):
         yield f"monitoring job definition {args.name} does not encrypt its processing volume with a KMS key"
 
 
 def _job_inter_container(args: ResourceView, _settings: PolicySettings) -> Iterator[str]:
-    if dig(args.props, "networkConfig", "enableInterContainerTrafficEncryption") is not True:
+    if bool_input(args.props, "networkConfig", "enableInterContainerTrafficEncryption") is not True:
         yield f"monitoring job definition {args.name} does not encrypt traffic between its containers"
 
 
@@ -118,18 +116,29 @@ def _find_endpoint_name(value: Any) -> str | None:
     return None
 
 
-def _job_definition(schedule: Any, resources: list[Any]) -> Any | None:
-    jobs = of_type(resources, *MONITORING_JOB_DEFINITIONS)
+def _jobs_by_name(index: StackIndex) -> dict[str, Any]:
+    """Job definitions by `name` (pulumi-aws) or `jobDefinitionName` (aws-native): the first of each."""
+    found: dict[str, Any] = {}
+    for job in index.of_type(*MONITORING_JOB_DEFINITIONS):
+        for prop in ("name", "jobDefinitionName"):
+            name = peek(job.props, prop)
+            if isinstance(name, str):
+                found.setdefault(name, job)
+    return found
+
+
+def _job_definition(schedule: Any, resources: Sequence[Any]) -> Any | None:
+    index = index_of(resources)
     wanted = peek(schedule.props, "monitoringScheduleConfig", "monitoringJobDefinitionName")
-    for job in jobs:
-        if wanted is not None and wanted in (peek(job.props, "name"), peek(job.props, "jobDefinitionName")):
-            return job
-    depended = [j for j in jobs if any(d.urn == j.urn for d in schedule.dependencies)]
+    named = index.memo("jobs-by-name", lambda: _jobs_by_name(index))
+    if isinstance(wanted, str) and wanted in named:
+        return named[wanted]
+    depended = index.depended_on(schedule, *MONITORING_JOB_DEFINITIONS)
     return depended[0] if len(depended) == 1 else None
 
 
 def _monitored_capture(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(schedule: Any) -> Iterator[str]:
         job = _job_definition(schedule, resources)
@@ -144,14 +153,14 @@ def _monitored_capture(args: StackView, _settings: PolicySettings) -> Iterator[V
             yield f"monitoring schedule {schedule.name} watches endpoint {endpoint_name}, which is not in this stack"
             return
         config = config_of(endpoint, resources)
-        capture = dig(config.props, "dataCaptureConfig") if config is not None else None
-        if not capture or dig(capture, "enableCapture") is False:
+        capture = object_input(config.props, "dataCaptureConfig") if config is not None else None
+        if capture is None or bool_input(capture, "enableCapture") is False:
             yield (
                 f"monitoring schedule {schedule.name} watches endpoint {endpoint_name}, which captures no data: "
                 "the monitor will have nothing to analyse"
             )
 
-    yield from per_resource(of_type(resources, MONITORING_SCHEDULE), check)
+    yield from per_resource(index_of(resources).of_type(MONITORING_SCHEDULE), check)
 
 
 MONITORED_ENDPOINT_CAPTURES = Rule(
@@ -167,28 +176,46 @@ LATENCY_METRICS = frozenset({"ModelLatency", "OverheadLatency"})
 ERROR_METRICS = frozenset({"Invocation5XXErrors", "Invocation4XXErrors", "ModelError", "InvocationModelErrors"})
 
 
-def _alarm_metrics(alarm: Any, endpoint_name: str) -> set[str]:
-    """Metric names of `alarm` that are scoped to the endpoint (plain or metric-math alarms)."""
+def _alarm_metrics(alarm: Any) -> dict[str, set[str]]:
+    """The metric names of `alarm` by the endpoint each is scoped to (plain or metric-math alarms)."""
     props = alarm.props
-    found: set[str] = set()
-    if peek(props, "dimensions", "EndpointName") == endpoint_name and peek(props, "metricName"):
-        found.add(str(peek(props, "metricName")))
+    found: dict[str, set[str]] = {}
+    endpoint, metric = peek(props, "dimensions", "EndpointName"), peek(props, "metricName")
+    if isinstance(endpoint, str) and metric:
+        found.setdefault(endpoint, set()).add(str(metric))
     for query in items(peek(props, "metricQueries")):
-        if peek(query, "metric", "dimensions", "EndpointName") == endpoint_name:
-            found.add(str(peek(query, "metric", "metricName")))
+        endpoint = peek(query, "metric", "dimensions", "EndpointName")
+        if isinstance(endpoint, str):
+            found.setdefault(endpoint, set()).add(str(peek(query, "metric", "metricName")))
     return found
 
 
+def _alarms_by_endpoint(index: StackIndex) -> dict[str, list[tuple[Any, set[str]]]]:
+    """Each endpoint name's alarms, with the metrics each watches on it, in stack order."""
+    found: dict[str, list[tuple[Any, set[str]]]] = {}
+    for alarm in index.of_type(METRIC_ALARM):
+        for endpoint, metrics in _alarm_metrics(alarm).items():
+            found.setdefault(endpoint, []).append((alarm, metrics))
+    return found
+
+
+def _pages_someone(alarm: Any) -> bool:
+    """Whether the alarm has actions: a non-empty alarmActions list (its ARNs may be unknown)."""
+    actions = typed_input(alarm.props, "alarmActions", kind="list")
+    return actions is not None and len(actions) > 0
+
+
 def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
-    alarms = of_type(resources, METRIC_ALARM)
+    index = index_of(args.resources)
+    alarms = index.memo("alarms-by-endpoint", lambda: _alarms_by_endpoint(index))
 
     def check(endpoint: Any) -> Iterator[str]:
         if not is_prod(environment_of(endpoint.props, settings)):
             return
         name = endpoint_name_of(endpoint.props)
-        wired = [a for a in alarms if _alarm_metrics(a, name) and count(dig(a.props, "alarmActions"))]
-        metrics = set().union(*(_alarm_metrics(a, name) for a in wired)) if wired else set()
+        watching = alarms.get(name, []) if name is not None else []
+        wired = [metrics for alarm, metrics in watching if _pages_someone(alarm)]
+        metrics = set().union(*wired)
         missing = [
             kind for kind, wanted in (("latency", LATENCY_METRICS), ("error", ERROR_METRICS)) if not metrics & wanted
         ]
@@ -198,7 +225,7 @@ def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violatio
                 "(nobody is paged when it degrades)"
             )
 
-    yield from per_resource(of_type(resources, *ENDPOINTS), check)
+    yield from per_resource(index.of_type(*ENDPOINTS), check)
 
 
 PROD_ENDPOINT_ALARMS = Rule(

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from policies.encryption import BUCKET_TYPES, attached
 from policies.framework import (
     Rule,
+    StackIndex,
     StackView,
     Violation,
-    depends_on,
     dig,
     environment_of,
+    index_of,
     is_prod,
-    items,
-    of_type,
+    list_input,
     peek,
     per_resource,
 )
@@ -26,34 +26,39 @@ PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-def serverless_only_models(resources: list[Any]) -> set[str]:
+def serverless_only_models(resources: Sequence[Any]) -> set[str]:
     """URNs of models served only by serverless configs, which support neither VPC nor isolation.
 
     https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
     """
-    models = of_type(resources, MODEL)
+    index = index_of(resources)
+    return set(index.memo("serverless-only-models", lambda: _serverless_only_models(index)))
+
+
+def _serverless_only_models(index: StackIndex) -> frozenset[str]:
+    by_name = index.named("name", MODEL)
     serverless: set[str] = set()
     instance: set[str] = set()
-    for config in of_type(resources, ENDPOINT_CONFIG):
+    for config in index.of_type(ENDPOINT_CONFIG):
         for variant in variants(config.props):
             wanted = peek(variant, "modelName")
-            served = {m.urn for m in models if wanted is not None and peek(m.props, "name") == wanted}
+            served = {m.urn for m in by_name.get(wanted, [])} if isinstance(wanted, str) else set()
             if not served and wanted is None:
                 # The model's name is unknown at preview: the config depends on the models it serves.
-                served = {m.urn for m in models if depends_on(config, m)}
+                served = {m.urn for m in index.depended_on(config, MODEL)}
             (serverless if is_serverless(variant) else instance).update(served)
-    return serverless - instance
+    return frozenset(serverless - instance)
 
 
 def _isolation(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
     exempt = serverless_only_models(resources)
 
     def check(model: Any) -> Iterator[str]:
         if model.urn not in exempt and dig(model.props, "enableNetworkIsolation") is not True:
             yield f"model {model.name} does not enable network isolation"
 
-    yield from per_resource(of_type(resources, MODEL), check)
+    yield from per_resource(index_of(resources).of_type(MODEL), check)
 
 
 MODEL_NETWORK_ISOLATION = Rule(
@@ -72,17 +77,18 @@ MODEL_NETWORK_ISOLATION = Rule(
 
 
 def _model_in_vpc(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
     exempt = serverless_only_models(resources)
 
     def check(model: Any) -> Iterator[str]:
         if model.urn in exempt or not is_prod(environment_of(model.props, settings)):
             return
-        vpc = dig(model.props, "vpcConfig")
-        if not vpc or not items(dig(vpc, "subnets")) or not items(dig(vpc, "securityGroupIds")):
+        subnets = list_input(model.props, "vpcConfig", "subnets")
+        security_groups = list_input(model.props, "vpcConfig", "securityGroupIds")
+        if not subnets or not security_groups:
             yield f"prod model {model.name} has no vpcConfig with subnets and security groups"
 
-    yield from per_resource(of_type(resources, MODEL), check)
+    yield from per_resource(index_of(resources).of_type(MODEL), check)
 
 
 MODEL_IN_VPC = Rule(
@@ -100,14 +106,14 @@ MODEL_IN_VPC = Rule(
 
 
 def _public_access(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
+    resources = args.resources
 
     def check(bucket: Any) -> Iterator[str]:
         blocks = attached(bucket, resources, (PUBLIC_ACCESS_BLOCK,))
         if not any(all(dig(b.props, flag) is True for flag in PUBLIC_ACCESS_FLAGS) for b in blocks):
             yield f"bucket {bucket.name} lacks a public access block with all four settings true"
 
-    yield from per_resource(of_type(resources, *BUCKET_TYPES), check)
+    yield from per_resource(index_of(resources).of_type(*BUCKET_TYPES), check)
 
 
 S3_PUBLIC_ACCESS_BLOCK = Rule(

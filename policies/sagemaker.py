@@ -3,10 +3,21 @@ name is unknown at preview)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policies.framework import depends_on, dig, has_key, items, of_type, peek
+from pulumi_policy.proxy import UnknownValueError
+
+from policies.framework import (
+    MalformedInput,
+    StackIndex,
+    has_key,
+    index_of,
+    list_input,
+    object_input,
+    peek,
+    string_input,
+)
 
 # mlstack plans endpoints with aws-native (updated in place); a stack deployed by an older mlstack,
 # or someone else's program, has pulumi-aws ones. Rules read both.
@@ -30,24 +41,57 @@ MONITORING_JOB_DEFINITIONS = (
 )
 
 
-def config_of(endpoint: Any, resources: Iterable[Any]) -> Any | None:
+def config_of(endpoint: Any, resources: Sequence[Any]) -> Any | None:
     """The endpoint's configuration: the one it depends on, else the one its name points at."""
-    configs = of_type(resources, ENDPOINT_CONFIG)
-    depended = [c for c in configs if depends_on(endpoint, c)]
+    index = index_of(resources)
+    depended = index.depended_on(endpoint, ENDPOINT_CONFIG)
     if len(depended) == 1:
         return depended[0]
     wanted = peek(endpoint.props, "endpointConfigName")
-    named = [c for c in configs if wanted is not None and peek(c.props, "name") == wanted]
+    named = index.named("name", ENDPOINT_CONFIG).get(wanted, []) if isinstance(wanted, str) else []
     return named[0] if len(named) == 1 else None
 
 
+def _variants(config_props: Any, key: str) -> list[Any]:
+    found = list_input(config_props, key)
+    for position, variant in enumerate(found):
+        if not isinstance(variant, Mapping):
+            raise MalformedInput(f"{key}[{position}] is not an object")
+    return found
+
+
 def variants(config_props: Any, *, shadow: bool = True) -> list[Any]:
-    keys = ("productionVariants", "shadowProductionVariants") if shadow else ("productionVariants",)
-    return [v for key in keys if has_key(config_props, key) for v in items(config_props[key])]
+    """The configuration's variants (production, then shadow), each an object: MalformedInput otherwise."""
+    production = _variants(config_props, "productionVariants")
+    return production + shadow_variants(config_props) if shadow else production
+
+
+def shadow_variants(config_props: Any) -> list[Any]:
+    return _variants(config_props, "shadowProductionVariants")
+
+
+def variant_name(variant: Any) -> str:
+    name = string_input(variant, "variantName")
+    if not name:
+        raise MalformedInput("a variant has no variantName")
+    return name
+
+
+def instance_type_of(variant: Any) -> str:
+    """An instance-based variant's instance type (SageMaker requires one)."""
+    instance_type = string_input(variant, "instanceType")
+    if not instance_type:
+        raise MalformedInput(f"variant {variant_name(variant)} has no instanceType")
+    return instance_type
 
 
 def is_serverless(variant: Any) -> bool:
-    return has_key(variant, "serverlessConfig")
+    """Whether the variant is serverless (it has a serverlessConfig). The config is not read when
+    it is unknown at preview: being set is enough."""
+    try:
+        return object_input(variant, "serverlessConfig") is not None
+    except UnknownValueError:
+        return True
 
 
 def instance_variants(config_props: Any, *, shadow: bool = True) -> list[Any]:
@@ -58,19 +102,29 @@ def _endpoint_name_key(props: Any) -> str:
     return "endpointName" if has_key(props, "endpointName") else "name"
 
 
-def endpoint_name_of(props: Any) -> Any:
+def endpoint_name_of(props: Any) -> str | None:
     """The physical endpoint name (`endpointName` on aws-native, `name` on pulumi-aws), for a
-    verdict: raises UnknownValueError when unknown."""
-    return dig(props, _endpoint_name_key(props))
+    verdict: raises UnknownValueError when unknown, MalformedInput when not a string."""
+    return string_input(props, _endpoint_name_key(props))
 
 
-def endpoint_named(name: str, resources: Iterable[Any]) -> Any | None:
-    return next((e for e in of_type(resources, *ENDPOINTS) if peek(e.props, _endpoint_name_key(e.props)) == name), None)
+def _endpoints_by_name(index: StackIndex) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for endpoint in index.of_type(*ENDPOINTS):
+        name = peek(endpoint.props, _endpoint_name_key(endpoint.props))
+        if isinstance(name, str):
+            found.setdefault(name, endpoint)
+    return found
 
 
-def kms_keys(resources: Iterable[Any]) -> list[Any]:
-    return of_type(resources, KMS_KEY)
+def endpoint_named(name: str, resources: Sequence[Any]) -> Any | None:
+    index = index_of(resources)
+    return index.memo("endpoints-by-name", lambda: _endpoints_by_name(index)).get(name)
 
 
-def depends_on_stack_key(resource: Any, resources: Iterable[Any]) -> bool:
-    return any(depends_on(resource, key) for key in kms_keys(resources))
+def kms_keys(resources: Sequence[Any]) -> list[Any]:
+    return list(index_of(resources).of_type(KMS_KEY))
+
+
+def depends_on_stack_key(resource: Any, resources: Sequence[Any]) -> bool:
+    return bool(index_of(resources).depended_on(resource, KMS_KEY))

@@ -10,15 +10,17 @@ from components.containers import read_large_model_environment
 from policies.framework import (
     ResourceView,
     Rule,
+    StackIndex,
     StackView,
     Violation,
-    depends_on,
     dig,
     environment_of,
     has_key,
+    index_of,
     is_prod,
-    items,
-    of_type,
+    list_input,
+    number_input,
+    object_input,
     peek,
     per_resource,
 )
@@ -29,7 +31,10 @@ from policies.sagemaker import (
     SCALING_TARGET,
     config_of,
     endpoint_name_of,
+    instance_type_of,
     instance_variants,
+    shadow_variants,
+    variant_name,
     variants,
 )
 from policies.settings import PolicySettings
@@ -39,10 +44,10 @@ def _prod_instance_count(args: ResourceView, settings: PolicySettings) -> Iterat
     if not is_prod(environment_of(args.props, settings)):
         return
     for variant in instance_variants(args.props, shadow=False):
-        count = dig(variant, "initialInstanceCount")
+        count = number_input(variant, "initialInstanceCount")
         if count is None or count < 2:
             yield (
-                f"prod variant {variant['variantName']} of {args.name} runs {count or 1} instance; "
+                f"prod variant {variant_name(variant)} of {args.name} runs {count or 1:g} instance; "
                 "one instance is a single point of failure (SageMaker spreads 2+ across Availability Zones)"
             )
 
@@ -62,10 +67,10 @@ PROD_INSTANCE_COUNT = Rule(
 def _auto_rollback(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
     if not is_prod(environment_of(args.props, settings)):
         return
-    deployment = dig(args.props, "deploymentConfig")
+    deployment = object_input(args.props, "deploymentConfig")
     if not deployment:
         return
-    alarms = items(dig(deployment, "autoRollbackConfiguration", "alarms"))
+    alarms = list_input(args.props, "deploymentConfig", "autoRollbackConfiguration", "alarms")
     if not alarms:
         yield f"prod endpoint {args.name} rolls out with a deploymentConfig but no autoRollbackConfiguration alarms"
 
@@ -84,8 +89,9 @@ PROD_AUTO_ROLLBACK = Rule(
 
 
 def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
-    targets = {peek(t.props, "resourceId") for t in of_type(resources, SCALING_TARGET)}
+    resources = args.resources
+    index = index_of(resources)
+    targets = index.named("resourceId", SCALING_TARGET)
 
     def check(endpoint: Any) -> Iterator[str]:
         if not is_prod(environment_of(endpoint.props, settings)):
@@ -95,13 +101,12 @@ def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violatio
             yield f"prod endpoint {endpoint.name}: its endpoint configuration is not in this stack"
             return
         name = endpoint_name_of(endpoint.props)
-        for variant in instance_variants(config.props, shadow=False):
-            resource_id = f"endpoint/{name}/variant/{variant['variantName']}"
+        for variant in map(variant_name, instance_variants(config.props, shadow=False)):
+            resource_id = f"endpoint/{name}/variant/{variant}"
             if resource_id not in targets:
-                variant_name = variant["variantName"]
-                yield f"prod endpoint {endpoint.name}: variant {variant_name} lacks scaling target {resource_id}"
+                yield f"prod endpoint {endpoint.name}: variant {variant} lacks scaling target {resource_id}"
 
-    yield from per_resource(of_type(resources, *ENDPOINTS), check)
+    yield from per_resource(index.of_type(*ENDPOINTS), check)
 
 
 PROD_AUTOSCALING = Rule(
@@ -118,9 +123,9 @@ def _gpu_in_dev(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
     if environment_of(args.props, settings) != "dev" or settings.allow_gpu_in_dev:
         return
     for variant in instance_variants(args.props):
-        instance_type = variant["instanceType"]
+        instance_type = instance_type_of(variant)
         if instances.lookup(instance_type).has_gpu:
-            yield f"dev variant {variant['variantName']} of {args.name} uses GPU instance type {instance_type}"
+            yield f"dev variant {variant_name(variant)} of {args.name} uses GPU instance type {instance_type}"
 
 
 GPU_IN_DEV = Rule(
@@ -137,12 +142,12 @@ GPU_IN_DEV = Rule(
 
 
 def _weight(variant: Any) -> float:
-    weight = dig(variant, "initialVariantWeight")
+    weight = number_input(variant, "initialVariantWeight")
     return 1.0 if weight is None else float(weight)
 
 
 def _shadow_sampling(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
-    shadows = items(dig(args.props, "shadowProductionVariants"))
+    shadows = shadow_variants(args.props)
     if not shadows:
         return
     production = sum(_weight(v) for v in variants(args.props, shadow=False))
@@ -150,7 +155,7 @@ def _shadow_sampling(args: ResourceView, settings: PolicySettings) -> Iterator[s
         percent = 100.0 * _weight(shadow) / production if production else float("inf")
         if percent > settings.max_shadow_sample_percent:
             yield (
-                f"shadow variant {shadow['variantName']} of {args.name} samples {percent:g}% of requests, "
+                f"shadow variant {variant_name(shadow)} of {args.name} samples {percent:g}% of requests, "
                 f"above the configured {settings.max_shadow_sample_percent:g}%"
             )
 
@@ -169,17 +174,17 @@ SHADOW_SAMPLING = Rule(
 )
 
 
-def _model_of(variant: Any, config: Any, models: list[Any]) -> Any | None:
+def _model_of(variant: Any, config: Any, index: StackIndex) -> Any | None:
     """The model a variant serves: the one its modelName names, else the only one its configuration
     depends on whose name could be it (unknown at preview). None for a model outside this stack.
 
     Raises UnknownValueError when an unknown name leaves the join open."""
     name = peek(variant, "modelName")
     if name is not None:
-        named = [m for m in models if peek(m.props, "name") == name]
+        named = index.named("name", MODEL).get(name, []) if isinstance(name, str) else []
         if named:
             return named[0]
-    depended = [m for m in models if depends_on(config, m) and (name is None or peek(m.props, "name") is None)]
+    depended = [m for m in index.depended_on(config, MODEL) if name is None or peek(m.props, "name") is None]
     if len(depended) == 1:
         return depended[0]
     if name is None:
@@ -188,32 +193,32 @@ def _model_of(variant: Any, config: Any, models: list[Any]) -> Any | None:
 
 
 def _container_environments(model_props: Any) -> list[Any]:
-    containers = [dig(model_props, "primaryContainer")] if has_key(model_props, "primaryContainer") else []
-    containers += items(dig(model_props, "containers"))
-    return [dig(c, "environment") for c in containers if has_key(c, "environment")]
+    paths: list[tuple[str | int, ...]] = [("primaryContainer",)] if has_key(model_props, "primaryContainer") else []
+    paths += [("containers", position) for position in range(len(list_input(model_props, "containers")))]
+    environments = (object_input(model_props, *path, "environment") for path in paths)
+    return [environment for environment in environments if environment is not None]
 
 
 def _large_model_sizing(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
-    resources = list(args.resources)
-    models = of_type(resources, MODEL)
+    index = index_of(args.resources)
 
     def check(config: Any) -> Iterator[str]:
         for variant in instance_variants(config.props):
-            model = _model_of(variant, config, models)
+            model = _model_of(variant, config, index)
             if model is None:
                 continue  # a model outside this stack: nothing to size it by
             for environment in _container_environments(model.props):
                 served = read_large_model_environment(environment)
                 if served is None:
                     continue
-                instance_type = dig(variant, "instanceType")
+                instance_type = instance_type_of(variant)
                 shape = sizing.ModelShape(
                     tensor_parallel_degree=served.tensor_parallel_degree, dtype=served.dtype, needs_gpu=True
                 )
                 try:
                     instance = instances.lookup(instance_type)
                 except instances.UnknownInstanceType as error:
-                    yield f"variant {variant['variantName']} of {config.name}: {error}"
+                    yield f"variant {variant_name(variant)} of {config.name}: {error}"
                     continue
                 problems = shape.problems(instance)
                 if not problems:
@@ -222,11 +227,11 @@ def _large_model_sizing(args: StackView, settings: PolicySettings) -> Iterator[V
                 hint = f"; the cheapest type that meets these settings is {fit.instance.name}" if fit else ""
                 for problem in problems:
                     yield (
-                        f"variant {variant['variantName']} of {config.name} serves model {model.name} "
+                        f"variant {variant_name(variant)} of {config.name} serves model {model.name} "
                         f"({served.container}) on {instance.name}: {problem}{hint}"
                     )
 
-    yield from per_resource(of_type(resources, ENDPOINT_CONFIG), check)
+    yield from per_resource(index.of_type(ENDPOINT_CONFIG), check)
 
 
 LARGE_MODEL_SIZING = Rule(

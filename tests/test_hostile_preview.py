@@ -1,5 +1,6 @@
 """Hostile `mlstack check --preview-json` input (issue 13): a malformed file exits 2 with
-`FILE:LINE:COL: path: message` lines, never 3 or a traceback."""
+`FILE:LINE:COL: path: message` lines, never 3 or a traceback; a rule that cannot read a malformed
+input fails closed with a finding."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from typer.testing import CliRunner, Result
 
 from policies import preview
 from stack.cli.app import app
-from tests.conftest import REPO
+from stack.plan import plan_file
+from stack.plan.render import preview_json
+from tests.conftest import EXAMPLES, REPO
 
 runner = CliRunner()
 STACK = "urn:pulumi:shop-prod::mlstack::"
@@ -224,3 +227,237 @@ def test_replacement_steps_with_the_same_state_are_one_resource(tmp_path: Path) 
     assert result.exit_code == 1, result.stderr
     findings = json.loads((tmp_path / "report.json").read_text())["findings"]
     assert [f["rule"] for f in findings if f["resource"]["name"] == "k"] == ["kms-key-rotation"]
+
+
+# --- rules fail closed on inputs they cannot read ---------------------------------------------------
+
+
+def findings_of(tmp_path: Path, document: dict[str, Any]) -> list[dict[str, Any]]:
+    path = write(tmp_path, json.dumps(document))
+    report = tmp_path / "report.json"
+    result = check(path, "--format", "json", "-o", str(report))
+    assert result.exit_code in (0, 1), (result.stderr, result.exception)
+    found: list[dict[str, Any]] = json.loads(report.read_text())["findings"]
+    return found
+
+
+def fired(tmp_path: Path, steps: list[dict[str, Any]], rule: str) -> list[tuple[str, str, str]]:
+    """(resource, kind, message) of each blocking finding of `rule`."""
+    return [
+        (f["resource"]["name"], f["kind"], f["message"])
+        for f in findings_of(tmp_path, {"steps": steps})
+        if f["rule"] == rule and f["level"] == "mandatory"
+    ]
+
+
+ROLE = "aws:iam/role:Role"
+
+
+@pytest.mark.parametrize(
+    ("type_", "inputs"),
+    [
+        (ROLE, {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "admin", "policy": json.dumps(WILDCARD)}]}),
+        (ROLE, {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "admin", "policy": WILDCARD}]}),
+        ("aws:iam/policy:Policy", {"policy": json.dumps(WILDCARD)}),
+        ("aws:iam/policy:Policy", {"policy": WILDCARD}),
+        ("aws:iam/userPolicy:UserPolicy", {"policy": json.dumps(WILDCARD), "user": "u"}),
+        ("aws:iam/groupPolicy:GroupPolicy", {"policy": json.dumps(WILDCARD), "group": "g"}),
+        # A single statement object, not a list, is a valid IAM document.
+        ("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps({**WILDCARD, "Statement": WILDCARD["Statement"][0]})}),
+    ],
+)
+def test_every_policy_document_is_read(tmp_path: Path, type_: str, inputs: dict[str, Any]) -> None:
+    steps = [step(type_, "p", {**inputs, "tags": TAGS})]
+    for rule in ("iam-no-wildcard-actions", "iam-no-wildcard-resources-on-write"):
+        [(name, kind, _)] = fired(tmp_path, steps, rule)
+        assert (name, kind) == ("p", "violation")
+
+
+def _policy(statement: Any) -> dict[str, Any]:
+    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": statement})}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reason"),
+    [
+        (_policy(json.dumps(WILDCARD["Statement"])), 'policy: Statement is a string (\'[{"Effect": '),
+        (_policy([{"Action": "*", "Resource": "*"}]), "policy: Statement[0].Effect is missing, expected Allow or Deny"),
+        (_policy([{"Effect": "allow", "Action": "*", "Resource": "*"}]), "Statement[0].Effect is a string ('allow')"),
+        (_policy([{"Effect": "Allow", "Action": 5, "Resource": "*"}]), "Statement[0].Action is a number (5), expected"),
+        (_policy(["*"]), "policy: Statement[0] is a string ('*'), expected an object"),
+        ({"policy": json.dumps({"Version": "2012-10-17"})}, "policy: the policy has no Statement"),
+        ({"policy": "{not json"}, "policy: the policy is not JSON"),
+        ({"policy": "[secret]"}, "the policy is a secret (the preview shows '[secret]')"),
+        ({"policy": 7}, "the policy is a number (7), expected JSON text or an object"),
+    ],
+)
+def test_a_policy_iam_would_refuse_fails_closed(tmp_path: Path, inputs: dict[str, Any], reason: str) -> None:
+    steps = [step("aws:iam/rolePolicy:RolePolicy", "p", {**inputs, "role": "r"})]
+    for rule in ("iam-no-wildcard-actions", "iam-no-wildcard-resources-on-write"):
+        [(name, kind, message)] = fired(tmp_path, steps, rule)
+        assert (name, kind) == ("p", "error")
+        assert message.startswith("cannot read its input, so it fails closed: ") and reason in message, message
+
+
+def test_inline_policies_that_are_not_a_list_fail_closed(tmp_path: Path) -> None:
+    steps = [step(ROLE, "r", {"assumeRolePolicy": "{}", "inlinePolicies": {"name": "a", "policy": WILDCARD}})]
+    [(_, kind, message)] = fired(tmp_path, steps, "iam-no-wildcard-actions")
+    assert kind == "error" and "inlinePolicies is an object, expected a list" in message
+
+
+def test_not_resource_is_as_wide_as_a_wildcard(tmp_path: Path) -> None:
+    statement = [{"Effect": "Allow", "Action": ["s3:PutObject"], "NotResource": "arn:aws:s3:::audit/*"}]
+    steps = [step("aws:iam/rolePolicy:RolePolicy", "p", {**_policy(statement), "role": "r"})]
+    [(_, kind, message)] = fired(tmp_path, steps, "iam-no-wildcard-resources-on-write")
+    assert kind == "violation" and "s3:PutObject on NotResource, i.e. every other resource" in message
+
+
+# The recsys prod plan as a preview; each case breaks one input's type.
+@pytest.fixture(scope="module")
+def recsys_preview() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(preview_json(plan_file(EXAMPLES / "recsys.yaml", "prod")[1]))
+    return document
+
+
+def edited(document: dict[str, Any], name: str, path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    [state] = [s["newState"] for s in changed["steps"] if s["urn"].endswith(f"::{name}")]
+    target = state["inputs"]
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return changed
+
+
+WRONG_TYPES: list[tuple[str, str, tuple[str | int, ...], Any, str]] = [
+    (
+        "sagemaker-endpoint-config-kms",
+        "recsys-prod-fraud-scorer-config",
+        ("kmsKeyArn",),
+        7,
+        "kmsKeyArn is a number (7), expected a string",
+    ),
+    (
+        "sagemaker-feature-group-online-store-encryption",
+        "recsys-prod-features-user-features",
+        ("onlineStoreConfig", "securityConfig", "kmsKeyId"),
+        7,
+        "onlineStoreConfig.securityConfig.kmsKeyId is a number (7), expected a string",
+    ),
+    (
+        "sagemaker-feature-group-online-store-encryption",
+        "recsys-prod-features-user-features",
+        ("onlineStoreConfig", "enableOnlineStore"),
+        "true",
+        "onlineStoreConfig.enableOnlineStore is a string ('true'), expected a boolean",
+    ),
+    (
+        "feature-store-platform-key",
+        "recsys-prod-features-item-features",
+        ("offlineStoreConfig", "s3StorageConfig", "kmsKeyId"),
+        ["arn"],
+        "offlineStoreConfig.s3StorageConfig.kmsKeyId is a list, expected a string",
+    ),
+    (
+        "sagemaker-monitoring-volume-kms",
+        "recsys-prod-ranker-data-job",
+        ("jobResources", "clusterConfig", "volumeKmsKeyId"),
+        7,
+        "jobResources.clusterConfig.volumeKmsKeyId is a number (7), expected a string",
+    ),
+    (
+        "sagemaker-monitoring-output-kms",
+        "recsys-prod-ranker-data-job",
+        ("dataQualityJobOutputConfig", "kmsKeyId"),
+        True,
+        "dataQualityJobOutputConfig.kmsKeyId is a boolean (true), expected a string",
+    ),
+    (
+        "kms-key-rotation",
+        "recsys-prod-key",
+        ("enableKeyRotation",),
+        "true",
+        "enableKeyRotation is a string ('true'), expected a boolean",
+    ),
+    (
+        "monitored-endpoint-captures-data",
+        "recsys-prod-ranker-config",
+        ("dataCaptureConfig",),
+        "yes",
+        "dataCaptureConfig is a string ('yes'), expected an object",
+    ),
+    (
+        "sagemaker-prod-instance-count",
+        "recsys-prod-fraud-scorer-config",
+        ("productionVariants", 0, "initialInstanceCount"),
+        "2",
+        "initialInstanceCount is a string ('2'), expected a number",
+    ),
+    (
+        "sagemaker-model-in-vpc-prod",
+        "recsys-prod-fraud-scorer-model-v8",
+        ("vpcConfig", "subnets"),
+        "subnet-1",
+        "vpcConfig.subnets is a string ('subnet-1'), expected a list",
+    ),
+    (
+        "sagemaker-prod-endpoint-alarms",
+        "recsys-prod-ranker-error-rate",
+        ("alarmActions",),
+        "arn:aws:sns:eu-west-1:000000000000:on-call",
+        "alarmActions is a string ('arn:aws:sns:eu-west-1:000000000000:on-ca…'), expected a list",
+    ),
+    (
+        "kubernetes-no-privileged-or-host-namespaces",
+        "recsys-prod-gnn-scorer-deployment",
+        ("spec", "template", "spec", "hostNetwork"),
+        "true",
+        "hostNetwork is a string ('true'), expected a boolean",
+    ),
+    (
+        "kubernetes-run-as-non-root",
+        "recsys-prod-gnn-scorer-deployment",
+        ("spec", "template", "spec"),
+        "privileged",
+        "spec.template.spec is a string ('privileged'), expected an object",
+    ),
+    (
+        "kubernetes-drop-all-capabilities",
+        "recsys-prod-gnn-scorer-deployment",
+        ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add"),
+        "SYS_ADMIN",
+        "securityContext.capabilities.add is a string ('SYS_ADMIN'), expected a list",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "name", "path", "value", "reason"), WRONG_TYPES)
+def test_an_input_of_the_wrong_type_fails_closed(
+    tmp_path: Path,
+    recsys_preview: dict[str, Any],
+    rule: str,
+    name: str,
+    path: tuple[str | int, ...],
+    value: Any,
+    reason: str,
+) -> None:
+    document = edited(recsys_preview, name, path, value)
+    found = [
+        (f["resource"]["name"], f["kind"], f["message"]) for f in findings_of(tmp_path, document) if f["rule"] == rule
+    ]
+    errors = [(n, message) for n, kind, message in found if kind == "error"]
+    assert errors, found
+    assert all(message.startswith("cannot read its input, so it fails closed: ") for _, message in errors)
+    assert any(reason in message for _, message in errors), errors
+
+
+def test_one_malformed_resource_does_not_hide_the_others(tmp_path: Path, recsys_preview: dict[str, Any]) -> None:
+    # The ranker's data capture is malformed, and the fraud scorer's capture is turned off: both are findings.
+    document = edited(recsys_preview, "recsys-prod-ranker-config", ("dataCaptureConfig",), "yes")
+    document = edited(document, "recsys-prod-fraud-scorer-config", ("dataCaptureConfig", "enableCapture"), False)
+    found = {
+        (f["resource"]["name"], f["kind"])
+        for f in findings_of(tmp_path, document)
+        if f["rule"] == "monitored-endpoint-captures-data"
+    }
+    assert found == {("recsys-prod-ranker-data-schedule", "error"), ("recsys-prod-fraud-quality-schedule", "violation")}

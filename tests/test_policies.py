@@ -18,9 +18,27 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from rich.console import Console
 
 from policies import report as reports
-from policies.framework import Outcome, Rule, Violation, checking_props
+from policies.encryption import attached
+from policies.framework import (
+    MalformedInput,
+    Outcome,
+    Rule,
+    Violation,
+    bool_input,
+    checking_props,
+    depends_on,
+    index_of,
+    input_path,
+    list_input,
+    of_type,
+    peek,
+    per_resource,
+    string_input,
+    typed_input,
+)
 from policies.offline import Report, evaluate, from_plan, from_preview_json
 from policies.rules import ALL_RULES, build_policies, rule_named
+from policies.sagemaker import ENDPOINTS, config_of, depends_on_stack_key, endpoint_name_of, endpoint_named
 from policies.settings import CostEstimate, PolicySettings, Suppression
 from policies.tagging import is_taggable
 from stack.plan import plan_file
@@ -775,3 +793,100 @@ def test_a_misspelt_rule_in_the_blueprint_is_an_error(tmp_path: Path) -> None:
         problem.message
         == "no policy rule 'sagemaker-prod-endpoint-alarm'; did you mean 'sagemaker-prod-endpoint-alarms'?"
     )
+
+
+# --- inputs of the wrong type, and the stack index (issue 13) ---------------------------------------
+
+
+def test_typed_input_reads_a_verdict_input_or_says_why_it_cannot() -> None:
+    props = checking_props(
+        {"kmsKeyArn": 7, "name": "x", "config": {"key": None, "items": ["a"]}, "later": UNKNOWN_TEXT, "flag": "true"}
+    )
+    assert string_input(props, "name") == "x"
+    assert string_input(props, "absent") is None
+    assert string_input(props, "config", "key") is None  # null is absent
+    assert list_input(props, "config", "items") == ["a"]
+    assert list_input(props, "config", "none") == []
+    with pytest.raises(MalformedInput, match=r"^kmsKeyArn is a number \(7\), expected a string$"):
+        string_input(props, "kmsKeyArn")
+    with pytest.raises(MalformedInput, match=r"^name is a string \('x'\), expected an object$"):
+        string_input(props, "name", "inner")  # an object on the way is of the wrong type
+    with pytest.raises(MalformedInput, match=r"^config\.items\[0\] is a string \('a'\), expected an object$"):
+        string_input(props, "config", "items", 0, "key")
+    with pytest.raises(MalformedInput, match=r"^flag is a string \('true'\), expected a boolean$"):
+        bool_input(props, "flag")
+    with pytest.raises(UnknownValueError):
+        string_input(props, "later")
+    assert typed_input(props, "kmsKeyArn", kind="number") == 7
+    assert input_path(("productionVariants", 0, "instanceType")) == "productionVariants[0].instanceType"
+
+
+def test_a_malformed_input_is_an_error_finding_that_blocks(plan: Plan) -> None:
+    rule = rule_named("sagemaker-endpoint-config-kms")
+    edits: list[Edit] = [(T_CONFIG, "recsys-prod-fraud-scorer-config", ("kmsKeyArn",), 7)]
+    [outcome] = rule.evaluate(graph_args(plan, T_CONFIG, "recsys-prod-fraud-scorer-config", edits), PROD)
+    assert outcome.kind == "error"
+    assert outcome.message == "cannot read its input, so it fails closed: kmsKeyArn is a number (7), expected a string"
+    report = evaluate(from_plan(edited(plan, edits)), PROD, rules=[rule])
+    assert [(f.name, f.kind, f.level) for f in report.findings] == [
+        ("recsys-prod-fraud-scorer-config", "error", "mandatory")
+    ]
+    assert report.exit_code == 1
+
+
+def test_a_stack_rule_fails_closed_per_resource(plan: Plan) -> None:
+    def check(args: Any, _settings: PolicySettings) -> Iterator[Violation]:
+        def one(model: Any) -> Iterator[str]:
+            if model.name.endswith("-main"):
+                raise RuntimeError("boom")
+            yield f"model {model.name} seen"
+
+        yield from per_resource(of_type(args.resources, T_MODEL), one)
+
+    rule = Rule("per-model", "Checks whether nothing.", "high", "Fix the rule.", check, "stack")
+    outcomes = rule.evaluate(stack_args(plan, []), PROD)
+    kinds = {(o.urn.rsplit("::", 1)[-1] if o.urn else None, o.kind) for o in outcomes}
+    assert ("recsys-prod-assistant-llm-model-main", "error") in kinds
+    assert sum(kind == "violation" for _, kind in kinds) == len(plan_models(plan)) - 1  # the others still judged
+    [error] = [o for o in outcomes if o.kind == "error"]
+    assert error.message == "rule failed, so it fails closed: RuntimeError: boom"
+
+
+def plan_models(plan: Plan) -> list[str]:
+    return [r.name for r in plan.resources if r.type == T_MODEL]
+
+
+def test_the_stack_index_is_built_once_per_resources_list(plan: Plan) -> None:
+    resources = from_plan(plan)
+    index = index_of(resources)
+    assert index_of(resources) is index
+    assert index_of(list(resources)) is not index  # another list, another index
+    assert index.of_type(T_MODEL) == tuple(r for r in resources if r.resource_type == T_MODEL)
+    assert index.memo("k", lambda: [1]) is index.memo("k", lambda: [2])
+
+
+def test_indexed_joins_give_what_scanning_gave(plan: Plan) -> None:
+    """The joins the stack rules make, against the plain scans they replaced."""
+    resources = from_plan(plan)
+    endpoints = [r for r in resources if r.resource_type in ENDPOINTS]
+    configs = [r for r in resources if r.resource_type == T_CONFIG]
+    buckets = [r for r in resources if r.resource_type == T_BUCKET]
+    assert endpoints and configs and buckets
+    for endpoint in endpoints:
+        depended = [c for c in configs if depends_on(endpoint, c)]
+        assert config_of(endpoint, resources) is (depended[0] if len(depended) == 1 else None)
+        name = endpoint_name_of(endpoint.props)
+        assert name is not None and endpoint_named(name, resources) is endpoint
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    for bucket in buckets:
+        name = peek(bucket.props, "bucket")
+        scanned = [
+            r
+            for r in resources
+            if r.resource_type == sse
+            and (depends_on(r, bucket) or (name is not None and peek(r.props, "bucket") == name))
+        ]
+        assert attached(bucket, resources, (sse,)) == scanned != []
+    for resource in resources:
+        keys = [k for k in resources if k.resource_type == "aws:kms/key:Key"]
+        assert depends_on_stack_key(resource, resources) == any(depends_on(resource, k) for k in keys)
