@@ -26,8 +26,9 @@ from blueprints.errors import BlueprintInvalid, Problem
 # `pulumi preview --json` writes about 3.5 KiB per resource (the recsys prod plan: 437 KB for 123
 # steps), twice that for an update, whose step carries `oldState` too. 256 MiB holds some 35,000
 # updated or 70,000 created resources, well past the largest stacks Pulumi users report (tens of
-# thousands of resources, where the engine itself slows down), and the parsed document stays within
-# a few GiB of memory. A bigger file is not a preview of one stack.
+# thousands of resources, where the engine itself slows down). Memory stays bounded: a 122 MiB
+# preview of 40,000 resources peaks at 600 MiB RSS (bench/check_scaling.py), so a file at the limit
+# needs about 1.3 GiB. A bigger file is not a preview of one stack.
 MAX_PREVIEW_JSON_BYTES = 256 * 1024 * 1024
 # Levels of nesting, counted from the document's root: `steps[0].newState.inputs` is 4 deep, and
 # the deepest inputs of real resources (a Kubernetes pod template's container security context)
