@@ -43,6 +43,10 @@ SKIPPED_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replac
 PathPart = str | int
 JsonPath = tuple[PathPart, ...]
 
+# Control characters (C0, DEL, C1): no URN or type has them, and a name carrying them would reach
+# every report (a terminal's escape sequences, characters XML forbids in JUnit).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 @dataclass(frozen=True)
 class PreviewProblem:
@@ -58,6 +62,8 @@ class PreviewProblem:
         """`steps[3].newState.urn`; a path past 12 parts (nesting too deep) ends with `…`."""
         text = ""
         for part in self.path[:12]:
+            if isinstance(part, str) and _CONTROL.search(part):
+                part = part.encode("unicode_escape").decode("ascii")  # noqa: PLW2901 (shown escaped)
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
         return text + ("…" if len(self.path) > 12 else "")
 
@@ -116,17 +122,26 @@ def _too_deep(value: Any, depth: int) -> JsonPath | None:
     return None
 
 
+def _control_character(text: str) -> str | None:
+    found = _CONTROL.search(text)
+    return f"contains the control character U+{ord(found.group()):04X}" if found else None
+
+
 def _check_state(problems: _Problems, at: JsonPath, state: dict[str, Any]) -> None:
     urn = state.get("urn")
     if urn is None:
         problems.add((*at, "urn"), "missing", missing=True)
     elif not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
         problems.add((*at, "urn"), f"is {_kind(urn)}, expected a Pulumi URN (urn:pulumi:STACK::PROJECT::TYPE::NAME)")
+    elif (control := _control_character(urn)) is not None:
+        problems.add((*at, "urn"), control)
     type_ = state.get("type")
     if type_ is None:
         problems.add((*at, "type"), "missing", missing=True)
     elif not isinstance(type_, str) or not type_:
         problems.wrong((*at, "type"), type_, "a resource type token such as aws:s3/bucket:Bucket")
+    elif (control := _control_character(type_)) is not None:
+        problems.add((*at, "type"), control)
     if "custom" in state and not isinstance(state["custom"], bool):
         problems.wrong((*at, "custom"), state["custom"], "a boolean")
     inputs = state.get("inputs")

@@ -161,6 +161,13 @@ def test_not_json_or_not_a_preview(tmp_path: Path, text: str, expected: str) -> 
         ({"dependencies": [7]}, "steps[0].newState.dependencies[0]: is a number, expected a URN"),
         ({"propertyDependencies": []}, "steps[0].newState.propertyDependencies: is a list, expected an object"),
         ({"propertyDependencies": {"k": [1]}}, "steps[0].newState.propertyDependencies.k[0]: is a number"),
+        # A name that would carry a terminal escape, or a character XML forbids, into every report.
+        (
+            {"urn": f"{STACK}aws:s3/bucket:Bucket::b\x1b[31m"},
+            "steps[0].newState.urn: contains the control character U+001B",
+        ),
+        ({"type": "aws:s3/bucket:Bucket\x00"}, "steps[0].newState.type: contains the control character U+0000"),
+        ({"propertyDependencies": {"k\x1b": 5}}, "steps[0].newState.propertyDependencies.k\\x1b: is a number"),
     ],
 )
 def test_every_field_the_rules_read_is_checked(tmp_path: Path, state: dict[str, Any], expected: str) -> None:
