@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic_core import PydanticCustomError
 
 from components.images import CONTAINERS, FRAMEWORKS
+from components.naming import LOG_RETENTION_DAYS, OTHER_LOG_DAYS, PROD_LOG_DAYS
 
 # The largest number a blueprint may hold. Past it, JSON readers lose integer precision (2^53 is
 # about 9e15), and a count times a price times 730 hours can overflow a float to infinity.
@@ -404,6 +405,25 @@ class Retention(Strict):
     offline_store_days: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="Days offline feature-store records are kept; unset keeps them."
     )
+    log_days: int | None = Field(
+        default=None,
+        description="Days the platform's CloudWatch log groups keep logs, one of CloudWatch's retention periods "
+        f"({', '.join(str(d) for d in sorted(LOG_RETENTION_DAYS))}); unset: {PROD_LOG_DAYS} in prod "
+        f"(Checkov CKV_AWS_338 asks for a year), {OTHER_LOG_DAYS} elsewhere.",
+    )
+
+    @field_validator("log_days")
+    @classmethod
+    def _cloudwatch_retention(cls, days: int | None) -> int | None:
+        if days is not None and days not in LOG_RETENTION_DAYS:
+            nearest = min(LOG_RETENTION_DAYS, key=lambda allowed: (abs(allowed - days), allowed))
+            raise PydanticCustomError(
+                "log_retention",
+                "{days} days is not a CloudWatch Logs retention period (PutRetentionPolicy accepts only "
+                "{allowed}); the nearest is {nearest}",
+                {"days": days, "allowed": ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS)), "nearest": nearest},
+            )
+        return days
 
 
 class OnCall(Strict):

@@ -34,10 +34,6 @@ PARTITION_QUERY = "{endpoint:.endpoint}"
 STREAM_LOG_STREAM = naming.FEEDBACK_DELIVERY_LOG_STREAM
 
 _ENDPOINT_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-_LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-)
 # A Firehose record is at most 1,000 KiB; the record adds received_at and request_id to the body.
 _MAX_RECORD_BODY = 1_000 * 1_024 - 1_024
 
@@ -68,7 +64,7 @@ class FeedbackApiArgs:
     """Caller tags; the platform's own `tags` win on conflict."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """Largest request body the function accepts; larger ones get 413."""
-    log_retention_days: int = 30
+    log_retention_days: int = naming.OTHER_LOG_DAYS
     """Retention of the function's, the API's and the stream's log groups."""
     buffer_seconds: int = 300
     """How long Firehose buffers before writing an object (60-900; dynamic partitioning needs 60+)."""
@@ -102,10 +98,10 @@ def validate_args(args: FeedbackApiArgs) -> list[str]:
         seen.add(endpoint)
     if not 1 <= args.max_body_bytes <= _MAX_RECORD_BODY:
         problems.append(f"max_body_bytes must be 1 to {_MAX_RECORD_BODY} (a Firehose record is at most 1,000 KiB)")
-    if args.log_retention_days not in _LOG_RETENTION_DAYS:
+    if args.log_retention_days not in naming.LOG_RETENTION_DAYS:
         problems.append(
             f"log_retention_days {args.log_retention_days} is not a CloudWatch retention; "
-            f"one of {', '.join(str(d) for d in sorted(_LOG_RETENTION_DAYS))}"
+            f"one of {', '.join(str(d) for d in sorted(naming.LOG_RETENTION_DAYS))}"
         )
     if not 60 <= args.buffer_seconds <= 900:
         problems.append(f"buffer_seconds must be 60 to 900 with dynamic partitioning, got {args.buffer_seconds}")

@@ -107,6 +107,15 @@ CLOUDWATCH_DASHBOARD = NameRule(
     r"[A-Za-z0-9_-]+",
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
 )
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays).
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+# Environments held to production standards (longer log retention; the policy pack's prod levels).
+PROD_ENVIRONMENTS = frozenset({"prod", "production"})
+# Log retention when the blueprint sets none: a year in prod (Checkov CKV_AWS_338), a month elsewhere.
+PROD_LOG_DAYS = 365
+OTHER_LOG_DAYS = 30
 LOG_GROUP = NameRule("CloudWatch Logs log group", 512, r"[\.\-_/#A-Za-z0-9]+", "botocore logs LogGroupName")
 LOG_STREAM = NameRule("CloudWatch Logs log stream", 512, r"[^:*]*", "botocore logs LogStreamName")
 EVENTBRIDGE_RULE = NameRule("EventBridge rule", 64, r"[\.\-_A-Za-z0-9]+", "botocore events RuleName")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import cost, encryption, iam, kubernetes, monitoring, network, serving, tagging, updates
+from policies import cost, encryption, iam, kubernetes, logs, monitoring, network, serving, tagging, updates
 from policies.framework import Rule
 from policies.settings import PolicySettings
 
@@ -13,6 +13,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network.RULES,
     *serving.RULES,
     *monitoring.RULES,
+    *logs.RULES,
     *kubernetes.RULES,
     *iam.RULES,
     *tagging.RULES,

@@ -36,6 +36,9 @@ from components.feedback import FeedbackApi, FeedbackApiArgs
 from components.foundation import Foundation, FoundationArgs
 from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from components.naming import (
+    OTHER_LOG_DAYS,
+    PROD_ENVIRONMENTS,
+    PROD_LOG_DAYS,
     cluster_name,
     dashboard_name,
     data_capture_prefix,
@@ -87,6 +90,13 @@ def platform_tags(resolved: ResolvedBlueprint) -> dict[str, str]:
         "environment": resolved.environment_name,
         "managed-by": "mlstack",
     }
+
+
+def log_retention_days(resolved: ResolvedBlueprint) -> int:
+    """The blueprint's `retention.log_days`, else a year in prod and a month elsewhere."""
+    if resolved.blueprint.retention.log_days is not None:
+        return resolved.blueprint.retention.log_days
+    return PROD_LOG_DAYS if resolved.environment_name in PROD_ENVIRONMENTS else OTHER_LOG_DAYS
 
 
 def model_image(model: Model, region: str, *, gpu: bool) -> str:
@@ -613,6 +623,7 @@ def build_platform(resolved: ResolvedBlueprint, sources: SourceMap | None = None
                 partition=partition.partition,
                 region=blueprint.region,
                 tags=tags,
+                log_retention_days=log_retention_days(resolved),
             ),
             opts=on_platform,
         )

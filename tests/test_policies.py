@@ -150,6 +150,16 @@ def _tls_allowed(document: dict[str, Any]) -> None:
 # (rule, settings, subject type, subject name, edits for both, the one field, compliant, non-compliant)
 CASES: list[tuple[str, PolicySettings, str, str, list[Edit], Edit, Any, Any]] = [
     (
+        "cloudwatch-prod-log-retention",
+        PROD,
+        "aws:cloudwatch/logGroup:LogGroup",
+        "recsys-prod-feedback-access-logs",
+        [],
+        ("aws:cloudwatch/logGroup:LogGroup", "recsys-prod-feedback-access-logs", ("retentionInDays",), None),
+        365,
+        30,
+    ),
+    (
         "sagemaker-endpoint-config-kms",
         PROD,
         T_CONFIG,
