@@ -29,6 +29,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from components.naming import PROD_ENVIRONMENTS
 from policies.settings import Level, PolicySettings
 
 SeverityName = Literal["low", "medium", "high", "critical"]
@@ -529,7 +530,7 @@ def environment_of(props: Mapping[str, Any], settings: PolicySettings) -> str:
 
 
 def is_prod(environment: str) -> bool:
-    return environment in {"prod", "production"}
+    return environment in PROD_ENVIRONMENTS
 
 
 def of_type(resources: Iterable[Any], *types: str) -> list[Any]:
