@@ -69,6 +69,10 @@ def test_recsys_dev_to_prod_lists_exactly_the_overrides_and_the_vpc(recsys_dev_p
             "policy.Statement.VpcDescribe",
             "policy.Statement.VpcNetworkInterfaces",
         },
+        # prod keeps its logs a year, dev a month (retention.log_days unset);
+        ("aws:cloudwatch:LogGroup", "recsys-<env>-feedback-access-logs"): {"retentionInDays"},
+        ("aws:cloudwatch:LogGroup", "recsys-<env>-feedback-function-logs"): {"retentionInDays"},
+        ("aws:cloudwatch:LogGroup", "recsys-<env>-feedback-stream-logs"): {"retentionInDays"},
         # and each registry group lets the *other* environments' roles read it.
         ("aws:sagemaker:ModelPackageGroupPolicy", "recsys-<env>-registry-ranker-policy"): {registry_principals},
         ("aws:sagemaker:ModelPackageGroupPolicy", "recsys-<env>-registry-fraud-scorer-policy"): {registry_principals},

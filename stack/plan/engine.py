@@ -9,6 +9,7 @@ Data sources answer with clearly fake but well-formed values (see `FAKE_ACCOUNT_
 from __future__ import annotations
 
 import asyncio
+import atexit
 import gc
 import hashlib
 import itertools
@@ -224,8 +225,25 @@ def _file_asset(path: Path) -> dict[str, Any]:
     return {"asset": {"path": shown.as_posix(), "sha256": digest}}
 
 
+def _close_loops_at_exit() -> None:
+    """Close, when the process exits, every event loop the SDK opened.
+
+    The SDK opens one loop per thread that awaits (`pulumi.runtime.sync_await._ensure_event_loop`:
+    the main thread's and one per mock worker thread), and never closes them. Left to the garbage
+    collector during teardown, they sometimes printed "Exception ignored in BaseEventLoop.__del__
+    ... Invalid file descriptor: -1" into CI logs after a good plan. Plans share the main loop
+    (Outputs made outside one plan are awaited in another), so none can be closed earlier; and the
+    worker threads' loops are reachable only through the collector, hence the scan (tens of ms, once).
+    """
+    for candidate in gc.get_objects():
+        if isinstance(candidate, asyncio.BaseEventLoop) and not candidate.is_closed():
+            _close(candidate)
+
+
 def _close(loop: asyncio.AbstractEventLoop) -> None:
     """Finish what the SDK left scheduled, join the default executor's threads, close the loop."""
+    if loop.is_closed() or loop.is_running():
+        return
     try:
         pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
         for task in pending:
@@ -235,8 +253,10 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
-        asyncio.set_event_loop(None)
         loop.close()
+
+
+atexit.register(_close_loops_at_exit)
 
 
 def run_offline(
@@ -247,24 +267,6 @@ def run_offline(
     `program` returns the stack outputs. They are resolved here rather than through
     `pulumi.export`, because mocks never register the root stack's outputs.
     """
-    # A loop of its own (set before the SDK creates any future), closed when the plan is done: a loop
-    # left open is closed by the garbage collector at exit instead, which sometimes printed
-    # "Exception ignored in BaseEventLoop.__del__ ... Invalid file descriptor: -1" after a good plan.
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        return _run_on(program, project=project, stack=stack, region=region)
-    finally:
-        _close(loop)
-
-
-def _run_on(
-    program: Callable[[], Mapping[str, pulumi.Output[Any]]],
-    *,
-    project: str,
-    stack: str,
-    region: str,
-) -> Plan:
     # The SDK walks and formats the whole Python stack for every resource, so that the engine can
     # point error messages at source lines: about a third of a large plan's time. Nothing reads
     # those positions offline, so the plan skips them.
