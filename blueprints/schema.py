@@ -51,7 +51,10 @@ Name = Annotated[
 ]
 EnvironmentName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*$", min_length=1, max_length=12)]
 S3Uri = Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")]
-ImageUri = Annotated[str, StringConstraints(pattern=r"^\S+$", max_length=255)]
+# An image URI is judged by `rules.image_refs`, not here: a constraint failing here would print the
+# value back, and a URI may carry credentials. The JSON schema still tells editors the shape.
+IMAGE_URI_MAX_LENGTH = 255
+ImageUri = Annotated[str, Field(json_schema_extra={"pattern": r"^\S+$", "maxLength": IMAGE_URI_MAX_LENGTH})]
 
 
 # EKS cluster names: 1-100 characters, `^[0-9A-Za-z][A-Za-z0-9\-_]*` (CreateCluster API).

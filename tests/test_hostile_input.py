@@ -342,6 +342,28 @@ def test_credentials_in_a_model_image_are_refused_and_never_echoed(write_bluepri
         ) in result.stderr.splitlines()
 
 
+def test_a_credentialed_image_that_is_also_malformed_is_still_not_echoed(write_blueprint: WriteBlueprint) -> None:
+    """The schema's own pattern check printed the whole value, token and all, for a URI with a space."""
+    path = write_blueprint(BASE.replace(f"image: {IMAGE}", f'image: "https://deployer:ghp_S3cr3t@{IMAGE} x"'))
+    found = problems(path)
+    assert found == [
+        f"bp.yaml:23:9: endpoints.ranker.models.challenger.image: image 'https://***@{IMAGE} x' has credentials "
+        "in it (hidden here as ***): credentials in a blueprint end up in the plan, the Pulumi state and logs; "
+        "let SageMaker pull with its execution role (ECR), or Kubernetes with the node role or an imagePullSecret, "
+        "instead"
+    ]
+    path = write_blueprint(BASE.replace(f"image: {IMAGE}", f'image: "{IMAGE} x"'))
+    assert problems(path) == [
+        f"bp.yaml:23:9: endpoints.ranker.models.challenger.image: image '{IMAGE} x' must be one word: "
+        "no spaces, tabs or line breaks"
+    ]
+    path = write_blueprint(BASE.replace(f"image: {IMAGE}", f"image: {IMAGE}{'0' * 250}"))
+    assert problems(path) == [
+        "bp.yaml:23:9: endpoints.ranker.models.challenger.image: image is 304 characters; "
+        "SageMaker and Kubernetes take at most 255"
+    ]
+
+
 def test_credentials_in_kubernetes_and_tracking_images_are_refused(tmp_path: Path) -> None:
     text = (EXAMPLES / "kubernetes-gnn.yaml").read_text()
     gnn = "image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/gnn-scorer"

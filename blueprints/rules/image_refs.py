@@ -1,8 +1,9 @@
-"""Image references: no credentials in them.
+"""Image references: no credentials in them, no spaces, at most 255 characters.
 
 `https://user:token@registry/repo:tag` and `user:token@registry/repo` carry a secret in the URI. A
 blueprint's images go into the plan, the Pulumi state, the CloudWatch and Kubernetes event logs and
-every reviewer's screen; pulls are authorised elsewhere. The message never repeats the secret.
+every reviewer's screen; pulls are authorised elsewhere. No message here repeats the secret, which
+is why the schema leaves image URIs to this module: its own errors print the value.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from blueprints.rules.common import Finding, Path
-from blueprints.schema import Blueprint
+from blueprints.schema import IMAGE_URI_MAX_LENGTH, Blueprint
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # A digest ends a reference: `repo@sha256:<hex>` (the distribution spec's `algorithm:encoded`).
@@ -49,8 +50,20 @@ def image_problem(image: str) -> str | None:
     )
 
 
+def _shape_problem(image: str) -> str | None:
+    """A space in `image` or too many characters; the URI is shown without any user-info."""
+    shown = image if "@" not in image else "an image URI with an '@'"
+    if not image or any(character.isspace() for character in image):
+        return f"image {shown!r} must be one word: no spaces, tabs or line breaks" if image else "image is empty"
+    if len(image) > IMAGE_URI_MAX_LENGTH:
+        return f"image is {len(image)} characters; SageMaker and Kubernetes take at most {IMAGE_URI_MAX_LENGTH}"
+    return None
+
+
 def _problem(path: Path, image: str | None) -> Iterator[Finding]:
-    message = image_problem(image) if image else None
+    if image is None:
+        return
+    message = image_problem(image) or _shape_problem(image)
     if message is not None:
         yield (path, message)
 
