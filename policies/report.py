@@ -293,9 +293,9 @@ def _located_message(f: Finding) -> str:
 def render(report: Report, fmt: str) -> str:
     """A report as text in one of: json, sarif, junit."""
     if fmt == "json":
-        return json.dumps(to_json(report), indent=2)
+        return json.dumps(to_json(report), indent=2, allow_nan=False)
     if fmt == "sarif":
-        return json.dumps(to_sarif(report), indent=2)
+        return json.dumps(to_sarif(report), indent=2, allow_nan=False)
     if fmt == "junit":
         return to_junit(report)
     raise ValueError(f"unknown report format {fmt!r} (json, sarif, junit; the table is printed with rich)")

@@ -76,3 +76,25 @@ def test_plan_json_reads_the_price_file_too(tmp_path: Path) -> None:
         assert result.returncode == 2, (mode, result.stderr)
         assert result.stderr.startswith(f"{prices}:1:"), result.stderr
     assert not (tmp_path / "plan.json").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "{missing}"],
+        ["plan", "{missing}", "--env", "prod"],
+        ["cost", "{missing}", "--env", "prod"],
+        ["diff", "{missing}", "--env", "dev", "--env", "prod"],
+        ["check", "{missing}", "--env", "prod"],
+        ["check", "--preview-json", "{missing}"],
+        ["plan", RECSYS, "--env", "prod", "--prices", "{missing}"],
+        ["plan", RECSYS, "--env", "prod", "--base-plan", "{missing}"],
+    ],
+    ids=["validate", "plan", "cost", "diff", "check", "preview-json", "prices", "base-plan"],
+)
+def test_a_missing_input_is_one_line_from_our_reader(command: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    result = mlstack(*[str(missing) if arg == "{missing}" else arg for arg in command])
+    assert result.returncode == 2, result.stderr
+    assert "╭" not in result.stderr and "Usage:" not in result.stderr  # no click box
+    assert any(line.startswith(f"{missing}:1:1: ") for line in result.stderr.splitlines()), result.stderr

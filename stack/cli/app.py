@@ -19,6 +19,7 @@ from blueprints.errors import Problem
 from stack.cli.common import (
     EXIT_INVALID,
     BlueprintFile,
+    PricesOption,
     err,
     guarded,
     out,
@@ -101,6 +102,7 @@ BasePlanOption = Annotated[
         "--base-plan",
         help="Show what `pulumi up` would do to the stack an earlier `mlstack plan --json` or `pulumi stack export` "
         "shows.",
+        readable=False,
     ),
 ]
 
@@ -109,7 +111,7 @@ BasePlanOption = Annotated[
 def plan(
     file: BlueprintFile,
     env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan.")],
-    prices: Annotated[Path | None, typer.Option("--prices", help="Your price file (overrides ours).")] = None,
+    prices: PricesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print `pulumi preview --json`'s shape.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON plan to this file instead.")
@@ -137,7 +139,7 @@ def plan(
     if manifests is not None:
         _write_manifests(planned, manifests)
     if as_json or output:
-        text = preview_json(planned, update)
+        text = guarded(lambda: preview_json(planned, update))
         if output:
             write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)
@@ -174,18 +176,23 @@ def _write_manifests(planned: Plan, directory: Path) -> None:
 @app.command()
 def check(
     file: Annotated[
-        Path | None, typer.Argument(help="Blueprint YAML file (its `policies:` section configures the rules).")
+        Path | None,
+        typer.Argument(
+            help="Blueprint YAML file (its `policies:` section configures the rules).", readable=False, exists=False
+        ),
     ] = None,
     env: Annotated[str, typer.Option("--env", "-e", help="Environment to check.")] = "prod",
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json, sarif or junit.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     preview_json: Annotated[
         Path | None,
-        typer.Option("--preview-json", help="Check the output of a real `pulumi preview --json` instead of planning."),
+        typer.Option(
+            "--preview-json",
+            help="Check the output of a real `pulumi preview --json` instead of planning.",
+            readable=False,
+        ),
     ] = None,
-    prices: Annotated[
-        Path | None, typer.Option("--prices", help="Your price file (overrides ours) for the budget rule.")
-    ] = None,
+    prices: PricesOption = None,
     base: BaseOption = None,
     base_plan: BasePlanOption = None,
 ) -> None:
@@ -239,7 +246,9 @@ def check(
     if output_format == "table" and not output:
         print_wrapped(out, to_table(report))  # it ends with the summary line
     else:
-        text = plain_text(to_table(report)) if output_format == "table" else render(report, output_format)
+        text = guarded(
+            lambda: plain_text(to_table(report)) if output_format == "table" else render(report, output_format)
+        )
         if output:
             write_atomically(output, text)
             err.print(f"wrote {output}", markup=False)

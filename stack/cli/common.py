@@ -48,8 +48,18 @@ T = TypeVar("T")
 
 # No click checks (readable=True is typer's default): an unreadable file, a directory or a missing one is
 # reported by our reader as `FILE:1:1: cannot read file: ...`, like every other problem, not in click's box.
+# Input files are read, and their errors reported, by our readers (`FILE:1:1: cannot read file: ...`),
+# never by click's checks (`readable=True` by default), which print a box instead of a line.
 BlueprintFile = Annotated[
     Path, typer.Argument(help="Blueprint YAML file.", show_default=False, exists=False, readable=False)
+]
+PricesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices",
+        help="Your price file (YAML or CSV); its prices override ours. Format: stack/cost/prices.py.",
+        readable=False,
+    ),
 ]
 
 

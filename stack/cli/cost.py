@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,21 +19,14 @@ if TYPE_CHECKING:
 
     from stack.cost.estimate import CostReport, LineItem, Subtotal
 
-BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML file.", show_default=False)]
-PricesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--prices", help="Your price file (YAML or CSV); its prices override ours. Format: stack/cost/prices.py."
-    ),
-]
 DIFF_FORMATS = ("text", "markdown", "json")
 
 
 def cost(
-    file: BlueprintArgument,
+    file: cli.BlueprintFile,
     env: Annotated[str, typer.Option("--env", "-e", help="Environment to price.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON (deterministic).")] = False,
-    prices: PricesOption = None,
+    prices: cli.PricesOption = None,
 ) -> None:
     """Estimate an environment's monthly cost: per component and resource, baseline and ceiling, with provenance."""
     from stack.cost.estimate import cost_report
@@ -50,7 +42,9 @@ def cost(
 
     report = cli.guarded(run)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(
+            cli.guarded(lambda: json.dumps(report.to_json(), indent=2, sort_keys=True, allow_nan=False)) + "\n"
+        )
         return
     cli.print_wrapped(cli.out, cost_table(report))
     for line in cost_footer(report):
@@ -58,7 +52,7 @@ def cost(
 
 
 def diff(
-    file: BlueprintArgument,
+    file: cli.BlueprintFile,
     env: Annotated[
         list[str],
         typer.Option("--env", "-e", help="Two environments to compare (base first), or one with --base."),
@@ -70,7 +64,7 @@ def diff(
     format: Annotated[
         str, typer.Option("--format", "-f", help="text, markdown (for a pull-request comment) or json.")
     ] = "text",
-    prices: PricesOption = None,
+    prices: cli.PricesOption = None,
 ) -> None:
     """Show what changes between two environments, or since a git revision: resources and monthly cost."""
     from stack.cost.diff import PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
@@ -96,7 +90,9 @@ def diff(
 
     result = cli.guarded(run)
     if format == "json":
-        sys.stdout.write(json.dumps(to_json(result), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(
+            cli.guarded(lambda: json.dumps(to_json(result), indent=2, sort_keys=True, allow_nan=False)) + "\n"
+        )
     elif format == "markdown":
         sys.stdout.write(render_markdown(result))
     else:

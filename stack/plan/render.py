@@ -285,7 +285,7 @@ def preview_json(plan: Plan, update: UpdatePlan | None = None) -> str:
     for entry in steps:
         summary[entry["op"]] = summary.get(entry["op"], 0) + 1
     document = {"steps": steps, "changeSummary": summary, "outputs": dict(plan.outputs)}
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+    return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def _step_fields(entry: dict[str, Any], step: UpdateStep, stack_urn: str) -> None:
