@@ -201,7 +201,7 @@ def preview_problems(document: Any) -> PreviewInvalid | None:
         elif not isinstance(op, str):
             problems.wrong((*at, "op"), op, "a string such as create, update or same")
         state = step.get("newState")
-        if state is None or op in SKIPPED_OPS:
+        if state is None or (isinstance(op, str) and op in SKIPPED_OPS):
             continue
         if not isinstance(state, dict):
             problems.wrong((*at, "newState"), state, "an object")

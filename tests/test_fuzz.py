@@ -37,7 +37,8 @@ OUTCOMES: Counter[str] = Counter()
 
 CONTROL = st.sampled_from(["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ufeff", "\u2028"])
 # The suite's share stays under a minute; `--hypothesis-profile=long` (conftest.py) runs its own count.
-FUZZ_EXAMPLES = 40 if settings.default.max_examples <= 100 else settings.default.max_examples
+_PROFILE = settings.default
+FUZZ_EXAMPLES = _PROFILE.max_examples if _PROFILE is not None and _PROFILE.max_examples > 100 else 40
 WEIRD_SCALARS = st.one_of(
     st.sampled_from([".nan", ".inf", "-.inf", "1e309", "10" * 20, "-1", "0", "''", "~", "[]", "{}", "yes"]),
     st.text(min_size=1, max_size=12),

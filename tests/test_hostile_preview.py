@@ -185,6 +185,15 @@ def test_an_op_that_is_not_a_string(tmp_path: Path) -> None:
     )
 
 
+def test_an_op_that_is_a_list_with_a_state(tmp_path: Path) -> None:
+    # Found by tests/test_fuzz.py: a list is unhashable, and the op was looked up in a set.
+    state = step("aws:s3/bucket:Bucket", "b", {})["newState"]
+    path = write(tmp_path, json.dumps({"steps": [{"op": [1, 2], "newState": state}]}))
+    result = check(path)
+    assert result.exit_code == 2, result.output
+    assert any("steps[0].op: is a list, expected a string" in line for line in problem_lines(result, path))
+
+
 def test_problems_are_capped_and_counted(tmp_path: Path) -> None:
     path = write(tmp_path, json.dumps({"steps": [1] * 70}, indent=1))
     lines = assert_invalid(check(path), path, "1:1: steps: and 20 more problems like these")
