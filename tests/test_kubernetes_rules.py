@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from blueprints.errors import BlueprintInvalid
 from blueprints.load import load, load_for_environment
 from blueprints.rules.kubernetes import cron_problem
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
@@ -76,3 +79,18 @@ def test_mlflow_on_kubernetes_needs_the_section(write_blueprint: WriteBlueprint)
         text = text.split("\nkubernetes:", 1)[0] + "\npolicies:" + text.split("\npolicies:", 1)[1]
     found = only_problem(write_blueprint, text)
     assert "experiment_tracking.kind: mlflow-on-kubernetes needs a `kubernetes:` section" in found
+
+
+def test_mlflow_on_rds_needs_two_subnets(tmp_path: Path) -> None:
+    # Found by tests/test_fuzz.py: the component refused it at plan time (exit 3).
+    text = (EXAMPLES / "mlflow-kubernetes.yaml").read_text(encoding="utf-8")
+    two = "subnet_ids: [subnet-0123456789abcdef1, subnet-0123456789abcdef2]"
+    assert two in text
+    one_subnet = text.replace(two, "subnet_ids: [subnet-0123456789abcdef2]")
+    path = tmp_path / "mlflow.yaml"
+    path.write_text(one_subnet, encoding="utf-8")
+    with pytest.raises(BlueprintInvalid) as raised:
+        load_for_environment(path, "prod")
+    [problem] = raised.value.problems
+    assert problem.path == "environments.prod.network.subnet_ids"
+    assert "at least two availability zones" in problem.message

@@ -59,6 +59,17 @@ def _cron_field_problem(value: str, what: str, low: int, high: int) -> str | Non
 def check(blueprint: Blueprint) -> Iterator[Finding]:
     kubernetes = blueprint.kubernetes
     tracking = blueprint.experiment_tracking
+    if tracking is not None and tracking.kind == "mlflow-on-kubernetes":
+        for name, environment in blueprint.environments.items():
+            # Where the environment has a VPC, MLflow's database is RDS PostgreSQL, and a DB subnet
+            # group must cover at least two availability zones (CreateDBSubnetGroup).
+            if environment.network is not None and len(environment.network.subnet_ids) < 2:
+                yield (
+                    ("environments", name, "network", "subnet_ids"),
+                    "mlflow-on-kubernetes keeps its database in RDS PostgreSQL where the environment has a "
+                    "network, and an RDS subnet group needs subnets in at least two availability zones: "
+                    "list two or more subnet_ids",
+                )
     if kubernetes is None:
         if tracking is not None and tracking.kind == "mlflow-on-kubernetes":
             yield (
