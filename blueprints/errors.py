@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -32,3 +32,14 @@ class BlueprintInvalid(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """`repr(value)` cut to `limit` characters: a problem quotes what it is about, not a whole file.
+
+    A huge integer is described, not converted: Python refuses to print one of over 4,300 digits.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"a {value.bit_length() * 30103 // 100000 + 1}-digit number"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."

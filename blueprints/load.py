@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from blueprints import rules
-from blueprints.errors import BlueprintInvalid, Problem
+from blueprints.errors import BlueprintInvalid, Problem, shown
 from blueprints.rules.environments import misplaced_field
 from blueprints.rules.feature_store import feature_type_problem
 from blueprints.schema import Blueprint, Endpoint, Environment, EnvironmentName, Registry
@@ -487,16 +487,16 @@ def _problem_from_pydantic(document: SourceDocument, error: Any) -> Problem:
         message = f"required field {str(path[-1])!r} is missing"
         return document.problem(path[:-1], display_path(path, document.data), message)
     elif kind == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
-        message = f'expected a string, got the number {given!r}; quote it: "{given}"'
+        message = f'expected a string, got the number {shown(given)}; quote it: "{shown(given)}"'
     elif kind == "string_pattern_mismatch":
-        message = f"{given!r} is not valid here: it must match {error['ctx']['pattern']}"
+        message = f"{shown(given)} is not valid here: it must match {error['ctx']['pattern']}"
     elif kind == "literal_error" and _FEATURE_TYPE.match(path) and (advice := feature_type_problem(given)):
         message = advice
     else:
         message = str(error["msg"])
         message = message[0].lower() + message[1:]
         if given is not None and not isinstance(given, dict | list):
-            message += f" (got {given!r})"
+            message += f" (got {shown(given)})"
     return document.problem(path, display_path(path, document.data), message)
 
 

@@ -94,7 +94,7 @@ class _Composer:
             self._problem(node, path, f"custom YAML tag {node.tag!r} is not allowed")
             return None
         if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node, path)
         if id(node) in self.open:
             self._problem(
                 node, path, "this alias refers to a value that contains it; YAML values cannot contain themselves"
@@ -112,6 +112,17 @@ class _Composer:
         finally:
             self.open.discard(id(node))
 
+    def _scalar(self, node: yaml.Node, path: Path_) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            # Python refuses to convert integers of over 4,300 digits (sys.get_int_max_str_digits);
+            # a timestamp with an impossible date fails the same way.
+            shown = str(node.value)
+            what = f"a {len(shown)}-character number" if len(shown) > 40 else repr(shown)
+            self._problem(node, path, f"{what} cannot be read as a {node.tag.rsplit(':', 1)[-1]}")
+            return None
+
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
@@ -122,7 +133,7 @@ class _Composer:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, path, "mapping keys must be plain strings")
                 continue
-            key = str(self.loader.construct_object(key_node))
+            key = str(self._scalar(key_node, path))
             child = (*path, key)
             if key in first_seen:
                 self._problem(key_node, child, f"duplicate key {key!r} (first defined on line {first_seen[key]})")

@@ -98,3 +98,14 @@ def test_a_missing_input_is_one_line_from_our_reader(command: list[str], tmp_pat
     assert result.returncode == 2, result.stderr
     assert "╭" not in result.stderr and "Usage:" not in result.stderr  # no click box
     assert any(line.startswith(f"{missing}:1:1: ") for line in result.stderr.splitlines()), result.stderr
+
+
+def test_a_huge_number_is_described_not_printed(tmp_path: Path) -> None:
+    # Python refuses to print an integer of over 4,300 digits; the message must not try.
+    text = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")
+    blueprint = tmp_path / "huge.yaml"
+    blueprint.write_text(text.replace("cost_center: CC-4312", "cost_center: " + "9" * 5000, 1), encoding="utf-8")
+    result = mlstack("validate", str(blueprint))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "5000-character number" in result.stderr and "9" * 100 not in result.stderr

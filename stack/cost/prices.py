@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprints.errors import BlueprintInvalid, Problem
+from blueprints.errors import BlueprintInvalid, Problem, shown
 from blueprints.yaml_source import character_problems, parse_yaml, read_text
 from components import instances
 
@@ -427,18 +427,18 @@ def _check(entry: _Entry) -> tuple[UserPrice | None, list[Problem]]:
         return None, problems
     kind = str(values["kind"])
     if kind not in KINDS:
-        return None, [entry.problem("kind", f"kind {_shown(kind)} is not one of {', '.join(KINDS)}")]
+        return None, [entry.problem("kind", f"kind {shown(kind)} is not one of {', '.join(KINDS)}")]
     name_problem, name = _check_name(kind, values["name"])
     if name_problem:
         problems.append(entry.problem("name", name_problem))
     region = str(values.get("region", ANY_REGION))
     if region != ANY_REGION and not _REGION.match(region):
         problems.append(
-            entry.problem("region", f"region {_shown(region)} is not an AWS region name (e.g. eu-west-1) or *")
+            entry.problem("region", f"region {shown(region)} is not an AWS region name (e.g. eu-west-1) or *")
         )
     usd = _number(values["usd"])
     if usd is None or usd < 0:
-        message = f"usd must be a number of dollars, 0 or more (got {_shown(values['usd'])})"
+        message = f"usd must be a number of dollars, 0 or more (got {shown(values['usd'])})"
         # NaN compares false with everything, so it would pass every budget; infinity is not JSON.
         if _non_finite(values["usd"]):
             message += "; it must be finite (NaN and infinity are not prices)"
@@ -446,9 +446,7 @@ def _check(entry: _Entry) -> tuple[UserPrice | None, list[Problem]]:
     unit = str(values["unit"])
     units = _UNITS_BY_KIND[kind]
     if unit not in units:
-        problems.append(
-            entry.problem("unit", f"unit for kind {kind} must be {' or '.join(units)} (got {_shown(unit)})")
-        )
+        problems.append(entry.problem("unit", f"unit for kind {kind} must be {' or '.join(units)} (got {shown(unit)})"))
     source = values.get("source", "")
     if not isinstance(source, str):
         problems.append(entry.problem("source", "source must be text"))
@@ -465,12 +463,6 @@ def _check(entry: _Entry) -> tuple[UserPrice | None, list[Problem]]:
         line=entry.line,
     )
     return price, []
-
-
-def _shown(value: Any, limit: int = 40) -> str:
-    """`repr(value)`, cut to `limit` characters: a problem quotes what it is about, not a whole file."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _number(value: Any) -> float | None:
@@ -510,7 +502,7 @@ def _check_name(kind: str, raw: Any) -> tuple[str | None, str]:
         number = _number(raw)
         if number is None or not number.is_integer() or instances.serverless_price(int(number)) is None:
             sizes = "1024, 2048, 3072, 4096, 5120 or 6144"
-            return f"serverless name must be a memory size in MB: {sizes} (got {_shown(raw)})", name
+            return f"serverless name must be a memory size in MB: {sizes} (got {shown(raw)})", name
         return None, str(int(number))
     if name in _NAMED_SERVICES or name.count(":") >= 2:
         return None, name
