@@ -174,12 +174,22 @@ def _check_urns(problems: _Problems, at: JsonPath, urns: Any) -> None:
             problems.wrong((*at, position), urn, "a URN")
 
 
+# What rules read of a state: two steps with the same URN are one resource when these agree.
+# (Only these: the rest, outputs among them, is unchecked and may nest as deep as JSON parses.)
+_READ_FIELDS = ("urn", "type", "custom", "inputs", "parent", "dependencies", "propertyDependencies")
+
+
+def _read(state: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(state.get(field) for field in _READ_FIELDS)
+
+
 def preview_problems(document: Any) -> PreviewInvalid | None:
     """Every way `document` is not a `pulumi preview --json` document that rules can read, or None.
 
     A URN given by two steps is one resource when both carry the same state: `pulumi preview --json
     --show-replacement-steps` lists a replacement's `create-replacement` and `replace` steps, each
-    with the new state. Different states under one URN are an error: which one would be checked?"""
+    with the new state. Different states under one URN (what the rules read differs) are an error:
+    which one would be checked?"""
     problems = _Problems()
     if not isinstance(document, dict):
         problems.wrong((), document, "an object with a `steps` list (the output of `pulumi preview --json`)")
@@ -213,7 +223,7 @@ def preview_problems(document: Any) -> PreviewInvalid | None:
             continue
         if urn in first_state:
             earlier, earlier_state = first_state[urn]
-            if earlier_state != state:
+            if _read(earlier_state) != _read(state):
                 problems.add(
                     (*at, "newState", "urn"),
                     f"{urn} is also the URN of steps[{earlier}], with a different newState: a preview "

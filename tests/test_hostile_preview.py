@@ -230,6 +230,20 @@ def test_one_urn_with_two_different_states_is_an_error(tmp_path: Path) -> None:
     assert "is also the URN of steps[0], with a different newState" in line
 
 
+def test_steps_of_one_urn_are_compared_on_what_rules_read(tmp_path: Path) -> None:
+    # Outputs are not checked, so they may nest as deep as JSON parses (comparing them could recurse
+    # past Python's limit), and rules do not read them: steps that differ only there are one resource.
+    first = step("aws:s3/bucket:Bucket", "b", {"bucket": "one"})
+    second = copy.deepcopy(first)
+    second["newState"]["outputs"] = {"arn": "arn:aws:s3:::one"}
+    deep = '"outputs": ' + "[" * 900 + "]" * 900 + ', "inputs"'
+    path = write(tmp_path, json.dumps({"steps": [first, second]}).replace('"inputs"', deep, 1))
+    result = check(path, "--format", "json", "-o", str(tmp_path / "report.json"))
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    findings = json.loads((tmp_path / "report.json").read_text())["findings"]
+    assert len([f for f in findings if f["rule"] == "s3-bucket-versioning"]) == 1
+
+
 def test_replacement_steps_with_the_same_state_are_one_resource(tmp_path: Path) -> None:
     # `pulumi preview --json --show-replacement-steps`: create-replacement, replace, delete-replaced.
     replaced = step("aws:kms/key:Key", "k", {"enableKeyRotation": False, "tags": TAGS})
