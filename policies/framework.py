@@ -29,6 +29,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from blueprints.errors import shown
 from components.naming import PROD_ENVIRONMENTS
 from policies.settings import Level, PolicySettings
 
@@ -422,8 +423,7 @@ def _described(value: Any) -> str:
         if _is_kind(value, kind):
             if kind in ("object", "list"):
                 return _ARTICLE[kind]
-            shown = repr(value[:40] + "…" if len(value) > 40 else value) if kind == "string" else json.dumps(value)
-            return f"{_ARTICLE[kind]} ({shown})"
+            return f"{_ARTICLE[kind]} ({shown(value) if kind == 'string' else json.dumps(value)})"
     return type(value).__name__
 
 
@@ -744,8 +744,8 @@ def policy_statements(raw: Any) -> list[dict[str, Any]]:
         normalised = dict(statement)
         effect = statement.get("Effect")
         if effect not in ("Allow", "Deny"):
-            shown = "missing" if effect is None else f"{_described(effect)}"
-            raise MalformedInput(f"Statement[{index}].Effect is {shown}, expected Allow or Deny")
+            effect_text = "missing" if effect is None else _described(effect)
+            raise MalformedInput(f"Statement[{index}].Effect is {effect_text}, expected Allow or Deny")
         for key in _STATEMENT_LISTS:
             if key not in statement:
                 continue

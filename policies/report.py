@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -283,7 +284,20 @@ def to_junit(report: Report) -> str:
     suite.set("failures", str(failures))
     suites = ET.Element("testsuites")
     suites.append(suite)
+    for element in suites.iter():
+        element.text = _xml_safe(element.text)
+        for attribute, value in list(element.attrib.items()):
+            element.set(attribute, _xml_safe(value) or "")
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+# Characters XML 1.0 forbids even escaped (https://www.w3.org/TR/xml/#charsets). A rule message may
+# quote an input that holds one, and ElementTree would write it as is: a file no CI can parse.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str | None) -> str | None:
+    return _XML_FORBIDDEN.sub("\ufffd", text) if text else text
 
 
 def _located_message(f: Finding) -> str:

@@ -326,3 +326,13 @@ def test_a_written_plan_checked_as_a_preview_proves_the_same_keys(tmp_path: Path
     via_preview = json.loads(preview.stdout)
     assert via_preview["proofs"] == direct["proofs"] and direct["proofs"]
     assert via_preview["findings"] == direct["findings"]
+
+
+def test_junit_stays_parseable_when_a_message_quotes_a_control_character() -> None:
+    from policies.offline import Finding, Report
+    from policies.report import to_junit
+
+    finding = Finding("rule-x", "high", "mandatory", "violation", "urn:a::b::t::name", "name", "t", "bad \x1b[31m\x00")
+    report = Report("prod", (), (finding,), (), (("rule-x", "urn:a::b::t::name"),))
+    [failure] = ET.fromstring(to_junit(report)).iter("failure")
+    assert failure.get("message") == "bad \ufffd[31m\ufffd"

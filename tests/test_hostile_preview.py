@@ -435,7 +435,7 @@ WRONG_TYPES: list[tuple[str, str, tuple[str | int, ...], Any, str]] = [
         "recsys-prod-ranker-error-rate",
         ("alarmActions",),
         "arn:aws:sns:eu-west-1:000000000000:on-call",
-        "alarmActions is a string ('arn:aws:sns:eu-west-1:000000000000:on-ca…'), expected a list",
+        "alarmActions is a string ('arn:aws:sns:eu-west-1:000000000000:o...), expected a list",
     ),
     (
         "kubernetes-no-privileged-or-host-namespaces",
