@@ -482,3 +482,13 @@ def test_cost_command_bad_price_file_exits_2_naming_the_line(tmp_path: Path) -> 
     assert code == 2
     assert f"{price_file}:2:" in output
     assert "usd must be a number" in output
+
+
+def test_the_readme_reference_figures_are_what_cost_prints() -> None:
+    from stack.cost.estimate import usd
+
+    readme = (EXAMPLES.parent.parent / "README.md").read_text(encoding="utf-8")
+    for environment in ("dev", "staging", "prod"):
+        report = report_for(EXAMPLES / "recsys.yaml", environment)
+        row = f"| {environment} | {usd(report.baseline_usd)} | {usd(report.ceiling_usd)} |"
+        assert row in readme, f"README's reference cost table is stale; {environment} is now: {row}"
