@@ -14,7 +14,7 @@ import pulumi_aws_native as aws_native
 
 from blueprints.load import ResolvedBlueprint
 from blueprints.rules import SCHEDULE_ALIASES, serverless_models
-from blueprints.schema import Endpoint, Model
+from blueprints.schema import Blueprint, Endpoint, Model
 from components import images, instances, sizing
 from components.autoscaling import ScalingArgs
 from components.containers import large_model_environment
@@ -380,29 +380,89 @@ def _kubernetes(
     return outputs
 
 
+@dataclass
+class _Platform:
+    """What every section's translator shares: the environment, names, providers and the foundation."""
+
+    resolved: ResolvedBlueprint
+    sources: SourceMap
+    prefix: str
+    tags: dict[str, str]
+    account_id: pulumi.Output[str]
+    partition: pulumi.Output[str]
+    foundation: Foundation
+    providers: list[pulumi.ProviderResource]
+    topic_arn: pulumi.Output[str] | None = None
+
+    @property
+    def blueprint(self) -> Blueprint:
+        return self.resolved.blueprint
+
+    @property
+    def options(self) -> pulumi.ResourceOptions:
+        """Resources of the platform: in the blueprint's region, after the foundation."""
+        return pulumi.ResourceOptions(providers=self.providers, depends_on=[self.foundation])
+
+
 def build_platform(resolved: ResolvedBlueprint, sources: SourceMap | None = None) -> dict[str, pulumi.Output[str]]:
-    """Create every component of the platform; return the stack outputs.
-
-    `sources` learns which blueprint path made each top-level component.
-    """
-    sources = sources if sources is not None else SourceMap()
+    """Create every component of the platform, one translator per blueprint section; return the
+    stack outputs. `sources` learns which blueprint path made each top-level component."""
     blueprint = resolved.blueprint
-    environment = resolved.environment
-    tags = platform_tags(resolved)
     prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
-
-    # The blueprint, not ambient stack config, decides the region.
-    provider = aws.Provider(sources.record(f"{prefix}-aws", ("region",)), region=blueprint.region)
-    invoke = pulumi.InvokeOptions(provider=provider)
-    identity = aws.get_caller_identity_output(opts=invoke)
-    partition = aws.get_partition_output(opts=invoke)
-    network = environment.network
-
     group_names = {
         group: model_package_group_name(prefix, group)
         for group in (blueprint.registry.model_groups if blueprint.registry else [])
     }
     containers = {e.name: _containers(e, blueprint.region, group_names) for e in blueprint.endpoints}
+    platform = _foundation(resolved, sources if sources is not None else SourceMap(), containers)
+    platform.topic_arn = _on_call(platform)
+    outputs: dict[str, pulumi.Output[str]] = {
+        "artifact_bucket": platform.foundation.bucket_name,
+        "kms_key_arn": platform.foundation.key_arn,
+        "execution_role_arn": platform.foundation.execution_role_arn,
+    }
+    if group_names:
+        _registry(platform, group_names)
+    if blueprint.feature_store:
+        _feature_store(platform)
+    if blueprint.experiment_tracking and blueprint.experiment_tracking.kind == "sagemaker-mlflow":
+        outputs.update(_sagemaker_tracking(platform, group_names))
+    if blueprint.kubernetes:
+        outputs.update(
+            _kubernetes(
+                resolved,
+                platform.foundation,
+                platform.options,
+                account_id=platform.account_id,
+                partition=platform.partition,
+                topic_arn=platform.topic_arn,
+                sources=platform.sources,
+            )
+        )
+    endpoints = _endpoints(platform, containers, outputs)
+    schedules = _drift_monitors(platform, endpoints)
+    if blueprint.endpoints:
+        _dashboard(platform, schedules)
+    if blueprint.feedback:
+        outputs.update(_feedback(platform))
+    if platform.topic_arn is not None:
+        outputs["on_call_topic_arn"] = platform.topic_arn
+    return outputs
+
+
+def _foundation(
+    resolved: ResolvedBlueprint, sources: SourceMap, containers: Mapping[str, Mapping[str, ContainerArgs]]
+) -> _Platform:
+    """The providers, the account, and the bucket, key and roles every other section uses."""
+    blueprint = resolved.blueprint
+    tags = platform_tags(resolved)
+    prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
+    network = resolved.environment.network
+    # The blueprint, not ambient stack config, decides the region.
+    provider = aws.Provider(sources.record(f"{prefix}-aws", ("region",)), region=blueprint.region)
+    invoke = pulumi.InvokeOptions(provider=provider)
+    identity = aws.get_caller_identity_output(opts=invoke)
+    partition = aws.get_partition_output(opts=invoke)
     monitors = blueprint.monitoring.drift if blueprint.monitoring else []
     retention = blueprint.retention
     expirations = {
@@ -450,125 +510,150 @@ def build_platform(resolved: ResolvedBlueprint, sources: SourceMap | None = None
         if blueprint.endpoints or any(m.kind == "model-quality" for m in monitors)
         else None
     )
-    platform_providers: list[pulumi.ProviderResource] = [provider, *([native_provider] if native_provider else [])]
-    on_platform = pulumi.ResourceOptions(providers=platform_providers, depends_on=[foundation])
-    on_call = blueprint.monitoring.on_call if blueprint.monitoring else None
-    topic_arn = (
-        OnCall(
-            sources.record(f"{prefix}-on-call", ("monitoring", "on_call")),
-            OnCallArgs(
-                topic_name=on_call_topic_name(prefix),
-                email=on_call.email,
-                key_alias=foundation.key_alias,
-                tags=tags,
-            ),
-            opts=on_platform,
-        ).topic_arn
-        if on_call
-        else None
+    return _Platform(
+        resolved=resolved,
+        sources=sources,
+        prefix=prefix,
+        tags=tags,
+        account_id=identity.account_id,
+        partition=partition.partition,
+        foundation=foundation,
+        providers=[provider, *([native_provider] if native_provider else [])],
     )
 
-    outputs: dict[str, pulumi.Output[str]] = {
-        "artifact_bucket": foundation.bucket_name,
-        "kms_key_arn": foundation.key_arn,
-        "execution_role_arn": foundation.execution_role_arn,
-    }
-    if group_names:
-        ModelRegistry(
-            sources.record(f"{prefix}-registry", ("registry",)),
-            ModelRegistryArgs(
-                group_names=group_names,
-                account_id=identity.account_id,
-                partition=partition.partition,
-                region=blueprint.region,
-                reader_role_names=[
-                    execution_role_name(platform_prefix(blueprint.blueprint, other), blueprint.region)
-                    for other in blueprint.environments
-                    if other != resolved.environment_name
-                ],
-                tags=tags,
-            ),
-            opts=on_platform,
-        )
-    if blueprint.feature_store:
-        FeatureStore(
-            sources.record(f"{prefix}-features", ("feature_store",)),
-            FeatureStoreArgs(
-                groups=[
-                    FeatureGroupArgs(
-                        key=group.name,
-                        group_name=feature_group_name(prefix, group.name),
-                        record_id=group.record_id,
-                        event_time=group.event_time,
-                        features=group.features,
-                        online=group.online is not None,
-                        online_ttl_days=group.online.ttl_days if group.online else None,
-                        offline_format=group.offline.format if group.offline else None,
-                    )
-                    for group in blueprint.feature_store.groups
-                ],
-                bucket_name=foundation.bucket_name,
-                kms_key_arn=foundation.key_arn,
-                key_alias=foundation.key_alias,
-                role_name=feature_store_role_name(prefix, blueprint.region),
-                account_id=identity.account_id,
-                partition=partition.partition,
-                region=blueprint.region,
-                tags=tags,
-            ),
-            opts=on_platform,
-        )
-    if blueprint.experiment_tracking and blueprint.experiment_tracking.kind == "sagemaker-mlflow":
-        tracking = ExperimentTracking(
-            sources.record(f"{prefix}-tracking", ("experiment_tracking",)),
-            ExperimentTrackingArgs(
-                server_name=tracking_server_name(prefix),
-                size=blueprint.experiment_tracking.size,
-                bucket_name=foundation.bucket_name,
-                key_alias=foundation.key_alias,
-                role_name=tracking_role_name(prefix, blueprint.region),
-                model_group_names=sorted(group_names.values()),
-                account_id=identity.account_id,
-                partition=partition.partition,
-                region=blueprint.region,
-                tags=tags,
-            ),
-            opts=on_platform,
-        )
-        outputs["tracking_server_arn"] = tracking.tracking_server_arn
-        outputs["tracking_server_url"] = tracking.tracking_server_url
-    if blueprint.kubernetes:
-        outputs.update(
-            _kubernetes(
-                resolved,
-                foundation,
-                pulumi.ResourceOptions(providers=platform_providers, depends_on=[foundation]),
-                account_id=identity.account_id,
-                partition=partition.partition,
-                topic_arn=topic_arn,
-                sources=sources,
-            )
-        )
-    endpoint_components = {}
-    for index, endpoint in enumerate(blueprint.endpoints):
-        arguments = _endpoint_args(endpoint, resolved, foundation, containers[endpoint.name])
-        arguments.alarm_topic_arn = topic_arn
+
+def _on_call(platform: _Platform) -> pulumi.Output[str] | None:
+    """`monitoring.on_call`: the alarm topic every alarm of the platform notifies."""
+    monitoring = platform.blueprint.monitoring
+    if monitoring is None or monitoring.on_call is None:
+        return None
+    return OnCall(
+        platform.sources.record(f"{platform.prefix}-on-call", ("monitoring", "on_call")),
+        OnCallArgs(
+            topic_name=on_call_topic_name(platform.prefix),
+            email=monitoring.on_call.email,
+            key_alias=platform.foundation.key_alias,
+            tags=platform.tags,
+        ),
+        opts=platform.options,
+    ).topic_arn
+
+
+def _registry(platform: _Platform, group_names: Mapping[str, str]) -> None:
+    """`registry`: model package groups, readable by the blueprint's other environments."""
+    blueprint = platform.blueprint
+    ModelRegistry(
+        platform.sources.record(f"{platform.prefix}-registry", ("registry",)),
+        ModelRegistryArgs(
+            group_names=dict(group_names),
+            account_id=platform.account_id,
+            partition=platform.partition,
+            region=blueprint.region,
+            reader_role_names=[
+                execution_role_name(platform_prefix(blueprint.blueprint, other), blueprint.region)
+                for other in blueprint.environments
+                if other != platform.resolved.environment_name
+            ],
+            tags=platform.tags,
+        ),
+        opts=platform.options,
+    )
+
+
+def _feature_store(platform: _Platform) -> None:
+    """`feature_store`: feature groups with their online and offline stores."""
+    blueprint = platform.blueprint
+    assert blueprint.feature_store is not None
+    foundation = platform.foundation
+    FeatureStore(
+        platform.sources.record(f"{platform.prefix}-features", ("feature_store",)),
+        FeatureStoreArgs(
+            groups=[
+                FeatureGroupArgs(
+                    key=group.name,
+                    group_name=feature_group_name(platform.prefix, group.name),
+                    record_id=group.record_id,
+                    event_time=group.event_time,
+                    features=group.features,
+                    online=group.online is not None,
+                    online_ttl_days=group.online.ttl_days if group.online else None,
+                    offline_format=group.offline.format if group.offline else None,
+                )
+                for group in blueprint.feature_store.groups
+            ],
+            bucket_name=foundation.bucket_name,
+            kms_key_arn=foundation.key_arn,
+            key_alias=foundation.key_alias,
+            role_name=feature_store_role_name(platform.prefix, blueprint.region),
+            account_id=platform.account_id,
+            partition=platform.partition,
+            region=blueprint.region,
+            tags=platform.tags,
+        ),
+        opts=platform.options,
+    )
+
+
+def _sagemaker_tracking(platform: _Platform, group_names: Mapping[str, str]) -> dict[str, pulumi.Output[str]]:
+    """`experiment_tracking` of kind sagemaker-mlflow: a managed MLflow tracking server."""
+    blueprint = platform.blueprint
+    assert blueprint.experiment_tracking is not None
+    tracking = ExperimentTracking(
+        platform.sources.record(f"{platform.prefix}-tracking", ("experiment_tracking",)),
+        ExperimentTrackingArgs(
+            server_name=tracking_server_name(platform.prefix),
+            size=blueprint.experiment_tracking.size,
+            bucket_name=platform.foundation.bucket_name,
+            key_alias=platform.foundation.key_alias,
+            role_name=tracking_role_name(platform.prefix, blueprint.region),
+            model_group_names=sorted(group_names.values()),
+            account_id=platform.account_id,
+            partition=platform.partition,
+            region=blueprint.region,
+            tags=platform.tags,
+        ),
+        opts=platform.options,
+    )
+    return {"tracking_server_arn": tracking.tracking_server_arn, "tracking_server_url": tracking.tracking_server_url}
+
+
+def _endpoints(
+    platform: _Platform,
+    containers: Mapping[str, dict[str, ContainerArgs]],
+    outputs: dict[str, pulumi.Output[str]],
+) -> dict[str, ModelEndpoint]:
+    """`endpoints`: each endpoint with its models, configuration, scaling and alarms."""
+    components = {}
+    for index, endpoint in enumerate(platform.blueprint.endpoints):
+        arguments = _endpoint_args(endpoint, platform.resolved, platform.foundation, containers[endpoint.name])
+        arguments.alarm_topic_arn = platform.topic_arn
         component = ModelEndpoint(
-            sources.record(f"{prefix}-{endpoint.name}", ("endpoints", index)), arguments, opts=on_platform
+            platform.sources.record(f"{platform.prefix}-{endpoint.name}", ("endpoints", index)),
+            arguments,
+            opts=platform.options,
         )
-        endpoint_components[endpoint.name] = component
+        components[endpoint.name] = component
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
         if component.fallback_model_name is not None:
             outputs[f"fallback_model_{endpoint.name}"] = component.fallback_model_name
+    return components
+
+
+def _drift_monitors(platform: _Platform, endpoints: Mapping[str, ModelEndpoint]) -> dict[str, str]:
+    """`monitoring.drift`: Model Monitor schedules; returns schedule name -> endpoint name."""
+    blueprint = platform.blueprint
+    monitors = blueprint.monitoring.drift if blueprint.monitoring else []
+    network = platform.resolved.environment.network
+    foundation = platform.foundation
     schedules: dict[str, str] = {}
     for index, monitor in enumerate(monitors):
-        monitor_name = monitoring_schedule_name(prefix, monitor.name)
+        monitor_name = monitoring_schedule_name(platform.prefix, monitor.name)
         DriftMonitor(
-            sources.record(f"{prefix}-{monitor.name}", ("monitoring", "drift", index)),
+            platform.sources.record(f"{platform.prefix}-{monitor.name}", ("monitoring", "drift", index)),
             DriftMonitorArgs(
                 monitor_name=monitor_name,
                 kind=monitor.kind,
-                endpoint_name=endpoint_resource_name(prefix, monitor.endpoint),
+                endpoint_name=endpoint_resource_name(platform.prefix, monitor.endpoint),
                 baseline_uri=monitor.baseline,
                 schedule_expression=SCHEDULE_ALIASES.get(monitor.schedule, monitor.schedule),
                 image_uri=images.model_monitor_image(blueprint.region),
@@ -577,61 +662,67 @@ def build_platform(resolved: ResolvedBlueprint, sources: SourceMap | None = None
                 role_arn=foundation.execution_role_arn,
                 kms_key_arn=foundation.key_arn,
                 key_alias=foundation.key_alias,
-                tags=tags,
+                tags=platform.tags,
                 ground_truth_uri=monitor.ground_truth,
                 problem_type=monitor.problem_type,
                 inference_attribute=monitor.inference_attribute,
                 probability_attribute=monitor.probability_attribute,
                 probability_threshold=monitor.probability_threshold,
                 vpc=MonitorVpc(network.subnet_ids, network.security_group_ids) if network else None,
-                alarm_topic_arn=topic_arn,
+                alarm_topic_arn=platform.topic_arn,
             ),
             # The schedule names the endpoint, which must exist before the first run.
             opts=pulumi.ResourceOptions(
-                providers=platform_providers,
-                depends_on=[foundation, endpoint_components[monitor.endpoint]],
+                providers=platform.providers,
+                depends_on=[foundation, endpoints[monitor.endpoint]],
             ),
         )
         schedules[monitor_name] = monitor.endpoint
-    if blueprint.endpoints:
-        by_endpoint = endpoint_monitors(schedules)
-        create_dashboard(
-            sources.record(f"{prefix}-dashboard", ("endpoints",)),
-            dashboard_name=dashboard_name(prefix),
+    return schedules
+
+
+def _dashboard(platform: _Platform, schedules: Mapping[str, str]) -> None:
+    """One CloudWatch dashboard for the endpoints and their drift monitors."""
+    by_endpoint = endpoint_monitors(schedules)
+    create_dashboard(
+        platform.sources.record(f"{platform.prefix}-dashboard", ("endpoints",)),
+        dashboard_name=dashboard_name(platform.prefix),
+        region=platform.blueprint.region,
+        endpoints=[
+            DashboardEndpoint(
+                endpoint_name=endpoint_resource_name(platform.prefix, e.name),
+                variants=[v.name for v in e.variants] or serverless_models(e)[:1],
+                gpu=any(instances.lookup(v.instance_type).has_gpu for v in e.variants),
+                monitors=by_endpoint.get(e.name, []),
+            )
+            for e in platform.blueprint.endpoints
+        ],
+        opts=platform.options,
+    )
+
+
+def _feedback(platform: _Platform) -> dict[str, pulumi.Output[str]]:
+    """`feedback`: the API that joins outcomes to captured requests."""
+    blueprint = platform.blueprint
+    assert blueprint.feedback is not None
+    foundation = platform.foundation
+    feedback = FeedbackApi(
+        platform.sources.record(f"{platform.prefix}-feedback", ("feedback",)),
+        FeedbackApiArgs(
+            name_prefix=platform.prefix,
+            endpoints=list(blueprint.feedback.endpoints),
+            bucket_name=foundation.bucket_name,
+            kms_key_arn=foundation.key_arn,
+            key_alias=foundation.key_alias,
+            account_id=platform.account_id,
+            partition=platform.partition,
             region=blueprint.region,
-            endpoints=[
-                DashboardEndpoint(
-                    endpoint_name=endpoint_resource_name(prefix, e.name),
-                    variants=[v.name for v in e.variants] or serverless_models(e)[:1],
-                    gpu=any(instances.lookup(v.instance_type).has_gpu for v in e.variants),
-                    monitors=by_endpoint.get(e.name, []),
-                )
-                for e in blueprint.endpoints
-            ],
-            opts=on_platform,
-        )
-    if blueprint.feedback:
-        feedback = FeedbackApi(
-            sources.record(f"{prefix}-feedback", ("feedback",)),
-            FeedbackApiArgs(
-                name_prefix=prefix,
-                endpoints=list(blueprint.feedback.endpoints),
-                bucket_name=foundation.bucket_name,
-                kms_key_arn=foundation.key_arn,
-                key_alias=foundation.key_alias,
-                account_id=identity.account_id,
-                partition=partition.partition,
-                region=blueprint.region,
-                tags=tags,
-                log_retention_days=log_retention_days(resolved),
-            ),
-            opts=on_platform,
-        )
-        outputs["feedback_api_url"] = feedback.api_endpoint
-        outputs["feedback_delivery_stream"] = feedback.delivery_stream_name
-    if topic_arn is not None:
-        outputs["on_call_topic_arn"] = topic_arn
-    return outputs
+            tags=platform.tags,
+            log_retention_days=log_retention_days(platform.resolved),
+        ),
+        opts=platform.options,
+    )
+    return {"feedback_api_url": feedback.api_endpoint, "feedback_delivery_stream": feedback.delivery_stream_name}
 
 
 def run(resolved: ResolvedBlueprint) -> None:
