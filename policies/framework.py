@@ -416,15 +416,22 @@ def _is_kind(value: Any, kind: InputKind) -> bool:
     return _is_list(value)
 
 
+_KINDS: tuple[InputKind, ...] = ("boolean", "number", "string", "object", "list")
+
+
+def json_kind(value: Any) -> str:
+    """A value's kind as JSON names it, with its article: `a number`, `an object`, `null`."""
+    if value is None:
+        return "null"
+    return next((_ARTICLE[kind] for kind in _KINDS if _is_kind(value, kind)), type(value).__name__)
+
+
 def _described(value: Any) -> str:
     """A wrong value as JSON names it: `a number (7)`, `a string ('x')`, `an object`, `a list`."""
-    kinds: tuple[InputKind, ...] = ("boolean", "number", "string", "object", "list")
-    for kind in kinds:
-        if _is_kind(value, kind):
-            if kind in ("object", "list"):
-                return _ARTICLE[kind]
-            return f"{_ARTICLE[kind]} ({shown(value) if kind == 'string' else json.dumps(value)})"
-    return type(value).__name__
+    kind = json_kind(value)
+    if kind in (_ARTICLE["string"], _ARTICLE["number"], _ARTICLE["boolean"]):
+        return f"{kind} ({shown(value) if isinstance(value, str) else json.dumps(value)})"
+    return kind
 
 
 def input_path(path: Sequence[str | int]) -> str:

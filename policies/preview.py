@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.errors import BlueprintInvalid, Problem
+from policies.framework import json_kind
 
 # `pulumi preview --json` writes about 3.5 KiB per resource (the recsys prod plan: 437 KB for 123
 # steps), twice that for an update, whose step carries `oldState` too. 256 MiB holds some 35,000
@@ -77,20 +78,6 @@ class PreviewInvalid(ValueError):
         super().__init__("; ".join(f"{p.dotted or '<root>'}: {p.message}" for p in problems))
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object" if isinstance(value, dict) else type(value).__name__
-
-
 class _Problems:
     """Collects problems, keeping the first MAX_PROBLEMS and counting the rest."""
 
@@ -105,7 +92,7 @@ class _Problems:
             self.more += 1
 
     def wrong(self, path: JsonPath, value: Any, expected: str) -> None:
-        self.add(path, f"is {_kind(value)}, expected {expected}")
+        self.add(path, f"is {json_kind(value)}, expected {expected}")
 
 
 def _too_deep(value: Any, depth: int) -> JsonPath | None:
@@ -132,7 +119,9 @@ def _check_state(problems: _Problems, at: JsonPath, state: dict[str, Any]) -> No
     if urn is None:
         problems.add((*at, "urn"), "missing", missing=True)
     elif not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
-        problems.add((*at, "urn"), f"is {_kind(urn)}, expected a Pulumi URN (urn:pulumi:STACK::PROJECT::TYPE::NAME)")
+        problems.add(
+            (*at, "urn"), f"is {json_kind(urn)}, expected a Pulumi URN (urn:pulumi:STACK::PROJECT::TYPE::NAME)"
+        )
     elif (control := _control_character(urn)) is not None:
         problems.add((*at, "urn"), control)
     type_ = state.get("type")
@@ -196,7 +185,7 @@ def preview_problems(document: Any) -> PreviewInvalid | None:
         return PreviewInvalid(problems.kept)
     steps = document.get("steps")
     if not isinstance(steps, list):
-        found = "missing" if steps is None else f"is {_kind(steps)}, expected a list"
+        found = "missing" if steps is None else f"is {json_kind(steps)}, expected a list"
         problems.add(("steps",), f"{found}: not a `pulumi preview --json` document", missing=steps is None)
         return PreviewInvalid(problems.kept)
     first_state: dict[str, tuple[int, dict[str, Any]]] = {}
