@@ -47,11 +47,18 @@ def test_duplicate_endpoint_names(write_blueprint: WriteBlueprint) -> None:
     assert "bp.yaml:28:5: endpoints.ranker.name: duplicate endpoint name 'ranker'" in problems(path)
 
 
-@pytest.mark.parametrize("weight", ["0", "-5"])
-def test_weights_must_be_positive(write_blueprint: WriteBlueprint, weight: str) -> None:
-    path = write_blueprint(BASE.replace("weight: 10}", f"weight: {weight}}}"))
+def test_weights_cannot_be_negative(write_blueprint: WriteBlueprint) -> None:
+    path = write_blueprint(BASE.replace("weight: 10}", "weight: -5}"))
     assert problems(path) == [
-        f"bp.yaml:27:91: endpoints.ranker.variants.challenger.weight: weight must be positive, got {weight}"
+        "bp.yaml:27:91: endpoints.ranker.variants.challenger.weight: weight cannot be negative, got -5"
+    ]
+
+
+def test_a_weight_of_zero_keeps_a_variant_without_traffic(write_blueprint: WriteBlueprint) -> None:
+    load(write_blueprint(BASE.replace("weight: 10}", "weight: 0}")))
+    none_served = write_blueprint(BASE.replace("weight: 10}", "weight: 0}").replace("weight: 90}", "weight: 0}"))
+    assert [p.split(": ", 1)[1] for p in problems(none_served)] == [
+        "endpoints.ranker.variants: every variant has weight 0: at least one needs a positive weight to serve requests"
     ]
 
 

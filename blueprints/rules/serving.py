@@ -28,8 +28,12 @@ def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[
     for index, variant in enumerate(endpoint.variants):
         variant_path = (*path, "variants", index)
         yield from _model_reference(endpoint, variant.model, (*variant_path, "model"), "variant")
-        if not variant.weight > 0:
-            yield ((*variant_path, "weight"), f"weight must be positive, got {variant.weight:g}")
+        # A weight of 0 is how a promoted variant's predecessor stays deployed without traffic
+        # (VariantWeight's minimum is 0 in SageMaker's API model); a negative one is meaningless.
+        if variant.weight < 0:
+            yield ((*variant_path, "weight"), f"weight cannot be negative, got {variant.weight:g}")
+    if endpoint.variants and all(variant.weight == 0 for variant in endpoint.variants):
+        yield ((*path, "variants"), "every variant has weight 0: at least one needs a positive weight to serve requests")
     for host in hosts(endpoint, path):
         yield from host_problems(blueprint, endpoint, host)
     if endpoint.fallback:
