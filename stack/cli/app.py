@@ -28,6 +28,7 @@ from stack.cli.common import (
     write_atomically,
 )
 from stack.cli.cost import cost, diff
+from stack.cli.ops import promote, rollback, shift, status
 
 if TYPE_CHECKING:
     from policies.offline import Report
@@ -284,6 +285,11 @@ def schema(
 # Cost and diff live in their own module; registered here so `mlstack --help` lists them.
 app.command()(cost)
 app.command()(diff)
+# Day-2 operations on a deployed environment (boto3; the plan names what they act on).
+app.command()(status)
+app.command()(shift)
+app.command()(promote)
+app.command()(rollback)
 
 
 def main() -> None:
