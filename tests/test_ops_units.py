@@ -89,7 +89,7 @@ def test_targets_come_from_the_plan() -> None:
 def test_an_unknown_endpoint_is_bad_input() -> None:
     file = EXAMPLES / "recsys.yaml"
     environment = environment_of(file, *plan_file(file, "prod"))
-    with pytest.raises(Exception, match="no endpoint named 'rankr'.*ranker"):
+    with pytest.raises(Exception, match=r"no endpoint named 'rankr'.*ranker"):
         environment.endpoint("rankr")
 
 
@@ -131,12 +131,12 @@ def test_an_edit_inserts_a_missing_weight_in_block_style_and_edits_overrides(tmp
     endpoint = source["endpoints"][0]
     first, second = endpoint["variants"][:2]
     first.pop("weight", None)
-    source["environments"]["prod"]["overrides"] = {
-        f"endpoints.{endpoint['name']}.variants.{second['name']}.weight": 7
-    }
+    source["environments"]["prod"]["overrides"] = {f"endpoints.{endpoint['name']}.variants.{second['name']}.weight": 7}
     file.write_text(yaml.safe_dump(source, sort_keys=False, default_flow_style=False))
     before = load_for_environment(file, "dev").blueprint.endpoints[0].variants
-    diff = variant_edits(file, "prod", endpoint["name"], {first["name"]: {"weight": 25}, second["name"]: {"weight": 75}})
+    diff = variant_edits(
+        file, "prod", endpoint["name"], {first["name"]: {"weight": 25}, second["name"]: {"weight": 75}}
+    )
     file.write_text(_applied(file.read_text(), diff))
     prod = {v.name: v.weight for v in load_for_environment(file, "prod").blueprint.endpoints[0].variants}
     assert prod == {first["name"]: 25, second["name"]: 75}
@@ -149,13 +149,17 @@ def test_a_dead_owner_on_this_host_is_abandoned_at_once() -> None:
     import subprocess
     import sys
 
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead = int(child.stdout)
     record = Progress(command="shift", target="b", steps=(50.0,), start_weights={"a": 1.0}, owner_pid=dead)
     assert abandoned(record)
     alive = Progress(command="shift", target="b", steps=(50.0,), start_weights={"a": 1.0})
     assert not abandoned(alive)
     assert abandoned(alive, now=alive.heartbeat + 301)
-    assert not abandoned(Progress(command="shift", target="b", steps=(), start_weights={}, state="finished", owner_pid=dead))
+    assert not abandoned(
+        Progress(command="shift", target="b", steps=(), start_weights={}, state="finished", owner_pid=dead)
+    )
     assert Progress.from_json(alive.to_json()) == alive
     assert Progress.from_json("{not json") is None

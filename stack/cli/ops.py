@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.table import Table
 
-from blueprints.errors import BlueprintInvalid, Problem
 from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def _ops(action: Callable[[], T]) -> T:
     def run() -> T:
         try:
             return action()
-        except OpsUnusable as unusable:
+        except (OpsUnusable, _BadFlag) as unusable:
             err.print(f"mlstack: {unusable}", markup=False)
             raise typer.Exit(EXIT_INVALID) from None
         except (OpsFailed, ApiError) as failure:
@@ -69,8 +68,12 @@ def _ops(action: Callable[[], T]) -> T:
     return guarded(run)
 
 
-def _flag_problem(flag: str, message: str) -> BlueprintInvalid:
-    return BlueprintInvalid([Problem(flag, 1, 1, "", message)])
+class _BadFlag(Exception):
+    """A flag's value is unusable (exit 2)."""
+
+
+def _flag_problem(flag: str, message: str) -> _BadFlag:
+    return _BadFlag(f"{flag}: {message}")
 
 
 def _duration(flag: str, text: str) -> float:
@@ -343,7 +346,7 @@ def _shift(
     from stack.ops.traffic import execute_shift, plan_shift
     from stack.ops.weights import format_duration, show_split
 
-    parsed = guarded(lambda: _steps(command, steps))
+    parsed = _ops(lambda: _steps(command, steps))
     environment, aws = _ops(lambda: _environment(file, env, outputs))
     target = _ops(lambda: environment.endpoint(endpoint))
     plan = _ops(lambda: plan_shift(aws, target, to, parsed, command))
@@ -386,8 +389,8 @@ def shift(
     dry_run: DryRunOption = False,
 ) -> None:
     """Move traffic to a variant step by step, baking each step under the endpoint's alarms; resumable."""
-    timing = guarded(lambda: _timing(bake, poll, timeout))
-    lease_seconds = guarded(lambda: _duration("--lease", lease))
+    timing = _ops(lambda: _timing(bake, poll, timeout))
+    lease_seconds = _ops(lambda: _duration("--lease", lease))
     _shift("shift", file, env, endpoint, to, steps, timing, lease_seconds, outputs, yes, dry_run)
 
 
@@ -406,8 +409,8 @@ def promote(
     dry_run: DryRunOption = False,
 ) -> None:
     """Give a variant all traffic (a shift ending at 100%), then print the blueprint edit that keeps it."""
-    timing = guarded(lambda: _timing(bake, poll, timeout))
-    lease_seconds = guarded(lambda: _duration("--lease", lease))
+    timing = _ops(lambda: _timing(bake, poll, timeout))
+    lease_seconds = _ops(lambda: _duration("--lease", lease))
     _shift("promote", file, env, endpoint, to, steps, timing, lease_seconds, outputs, yes, dry_run)
 
 
@@ -435,8 +438,8 @@ def rollback(
     from stack.ops.traffic import execute_fallback, execute_rollback, plan_fallback, plan_rollback
     from stack.ops.weights import show_split
 
-    timing = guarded(lambda: _timing("0s", poll, timeout))
-    lease_seconds = guarded(lambda: _duration("--lease", lease))
+    timing = _ops(lambda: _timing("0s", poll, timeout))
+    lease_seconds = _ops(lambda: _duration("--lease", lease))
     environment, aws = _ops(lambda: _environment(file, env, outputs))
     target = _ops(lambda: environment.endpoint(endpoint))
     order = [v.name for v in target.variants]

@@ -79,7 +79,9 @@ class Aws:
         self.session = session or boto3.session.Session()
         self.max_attempts = _max_attempts()
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            # total_max_attempts counts the first attempt too, as AWS_MAX_ATTEMPTS does; botocore's
+            # `max_attempts` key counts only retries.
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             connect_timeout=10,
             read_timeout=60,
             user_agent_extra="mlstack-ops",

@@ -95,4 +95,6 @@ def variant_edits(file: Path, environment: str, endpoint: str, changes: Mapping[
         changed = changed[: edit.start] + edit.text + changed[edit.end :]
     # `git apply` and `patch -p1` take a/ and b/ prefixes on relative paths; an absolute one stands alone.
     old, new = (str(file), str(file)) if file.is_absolute() else (f"a/{file}", f"b/{file}")
-    return "".join(difflib.unified_diff(text.splitlines(keepends=True), changed.splitlines(keepends=True), old, new, n=1))
+    return "".join(
+        difflib.unified_diff(text.splitlines(keepends=True), changed.splitlines(keepends=True), old, new, n=1)
+    )

@@ -348,11 +348,21 @@ class FallbackPlan:
 
 
 def _input_members(value: Any, shape: Any) -> Any:
-    """`value` (a Describe response part) reduced to what `shape` (a Create input shape) accepts."""
+    """`value` (a Describe response part) reduced to what `shape` (a Create input shape) accepts.
+
+    A structure missing a member the input requires comes back None and is left out: a describe
+    answer can hold a stub (moto answers `DataCaptureConfig: {EnableCapture: false}` for an
+    endpoint without capture) that CreateEndpointConfig would reject.
+    """
     if shape.type_name == "structure" and isinstance(value, Mapping):
-        return {key: _input_members(item, shape.members[key]) for key, item in value.items() if key in shape.members}
+        reduced = {
+            key: member
+            for key, item in value.items()
+            if key in shape.members and (member := _input_members(item, shape.members[key])) is not None
+        }
+        return reduced if all(name in reduced for name in shape.required_members) else None
     if shape.type_name == "list" and isinstance(value, list):
-        return [_input_members(item, shape.member) for item in value]
+        return [member for item in value if (member := _input_members(item, shape.member)) is not None]
     return value
 
 
