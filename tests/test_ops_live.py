@@ -423,3 +423,38 @@ def test_stack_outputs_of_another_stack_are_refused(aws: Clients, tmp_path: Path
     assert mlstack("status", str(OPS), "--env", "prod", "--outputs", str(outputs)).exit_code == 2
     outputs.write_text(json.dumps({"endpoint_ranker": RANKER}))
     assert mlstack("status", str(OPS), "--env", "prod", "--outputs", str(outputs)).exit_code == 0
+
+
+def test_rollback_take_over_stops_a_live_shift(aws: Clients, proxy: FaultProxy) -> None:
+    holder = _start_shift(proxy, "25,100", "30s")
+    try:
+        _wait_for(lambda: shares(aws)["challenger"] == 25, "the shift's step 1")
+        refused = mlstack("rollback", str(OPS), "--env", "prod", "--endpoint", "ranker", *FAST, "--yes")
+        assert refused.exit_code == 1 and "is held by `mlstack shift`" in refused.stderr
+        taken = mlstack("rollback", str(OPS), "--env", "prod", "--endpoint", "ranker", "--take-over", *FAST, "--yes")
+        assert taken.exit_code == 0, taken.output
+        _, stderr = holder.communicate(timeout=60)
+    finally:
+        holder.kill()
+    assert holder.returncode == 1
+    assert f"{RANKER} was taken over by `mlstack rollback`" in stderr
+    assert "this run stopped without changing the weights again" in stderr
+    assert shares(aws) == {"champion": 90, "challenger": 10}
+    assert proxy.calls.count("UpdateEndpointWeightsAndCapacities") == 2  # the shift's step 1, the rollback
+
+
+def test_waits_show_a_progress_bar_in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from stack.cli import ops
+
+    screen = io.StringIO()
+    monkeypatch.setattr(ops, "err", Console(file=screen, force_terminal=True, width=100))
+    reporter = ops.ConsoleReporter()
+    update = reporter.wait("step 2/4: challenger 25%: baking", 600)
+    update(150, "7m30s left")
+    reporter.done_waiting()
+    shown = screen.getvalue()
+    assert "step 2/4: challenger 25%: baking" in shown and "7m30s left" in shown
