@@ -33,7 +33,7 @@ PREFIX = "recsys-prod-"
 def template_steps(scratch: Path) -> list[dict[str, Any]]:
     """The custom resources' steps of the recsys prod plan."""
     plan = scratch / "recsys-prod.json"
-    command = [sys.executable, "-m", "stack.cli", "plan", str(BLUEPRINT), "--env", "prod", "--output", str(plan)]
+    command = [sys.executable, "-m", "mlstack", "plan", str(BLUEPRINT), "--env", "prod", "--output", str(plan)]
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     steps: list[dict[str, Any]] = json.loads(plan.read_text(encoding="utf-8"))["steps"]
     return [step for step in steps if step["newState"].get("custom")]
@@ -56,7 +56,7 @@ def run_once(path: Path, report: Path) -> tuple[float, float]:
     command = [
         sys.executable,
         "-m",
-        "stack.cli",
+        "mlstack",
         "check",
         "--preview-json",
         str(path),

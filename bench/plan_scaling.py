@@ -68,7 +68,7 @@ def blueprint_text(endpoints: int) -> str:
 
 def run_once(path: Path, output: Path) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MiB and resource count of one `mlstack plan --json` process."""
-    command = [sys.executable, "-m", "stack.cli", "plan", str(path), "--env", "prod", "--output", str(output)]
+    command = [sys.executable, "-m", "mlstack", "plan", str(path), "--env", "prod", "--output", str(output)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # wait4 reports this one child's peak RSS (getrusage(RUSAGE_CHILDREN) would mix all runs).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blueprints.schema import Blueprint
+from mlstack.blueprints.schema import Blueprint
 
 SCHEMA_ID = "https://mlstack.dev/schemas/blueprint.json"
 

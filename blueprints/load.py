@@ -15,12 +15,12 @@ import pydantic
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from blueprints import rules
-from blueprints.errors import BlueprintInvalid, Problem, shown
-from blueprints.rules.environments import misplaced_field
-from blueprints.rules.feature_store import feature_type_problem
-from blueprints.schema import Blueprint, Endpoint, Environment, EnvironmentName, Registry
-from blueprints.yaml_source import Path_, SourceDocument, read_yaml
+from mlstack.blueprints import rules
+from mlstack.blueprints.errors import BlueprintInvalid, Problem, shown
+from mlstack.blueprints.rules.environments import misplaced_field
+from mlstack.blueprints.rules.feature_store import feature_type_problem
+from mlstack.blueprints.schema import Blueprint, Endpoint, Environment, EnvironmentName, Registry
+from mlstack.blueprints.yaml_source import Path_, SourceDocument, read_yaml
 
 # Overrides may not change what identifies the platform or the overrides themselves.
 _NOT_OVERRIDABLE = ("blueprint", "environments")

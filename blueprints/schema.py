@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from components.images import CONTAINERS, FRAMEWORKS
-from components.naming import LOG_RETENTION_DAYS, OTHER_LOG_DAYS, PROD_LOG_DAYS
+from mlstack.components.images import CONTAINERS, FRAMEWORKS
+from mlstack.components.naming import LOG_RETENTION_DAYS, OTHER_LOG_DAYS, PROD_LOG_DAYS
 
 # The largest number a blueprint may hold. Past it, JSON readers lose integer precision (2^53 is
 # about 9e15), and a count times a price times 730 hours can overflow a float to infinity.

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from blueprints.errors import BlueprintInvalid, Problem
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
 
 MAX_BLUEPRINT_BYTES = 1024 * 1024
 # Aliases let a few lines expand to billions of nodes ("billion laughs"); no real blueprint nears this.

@@ -9,7 +9,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import scaling_policy_name
+from mlstack.components.naming import scaling_policy_name
 
 
 @dataclass(frozen=True)

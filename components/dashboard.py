@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.endpoint_alarms import SAGEMAKER_NAMESPACE
-from components.naming import outcome_rule_name
+from mlstack.components.endpoint_alarms import SAGEMAKER_NAMESPACE
+from mlstack.components.naming import outcome_rule_name
 
 GRID_WIDTH = 24  # CloudWatch dashboards are 24 units wide
 WIDGET_WIDTH = 8

@@ -15,12 +15,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from components import instances
-from components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
-from components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
-from components.naming import endpoint_config_name, model_name
-from components.options import child_options, replacement_options
-from components.rollout import RolloutStrategy, execution_timeout_seconds
+from mlstack.components import instances
+from mlstack.components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
+from mlstack.components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
+from mlstack.components.naming import endpoint_config_name, model_name
+from mlstack.components.options import child_options, replacement_options
+from mlstack.components.rollout import RolloutStrategy, execution_timeout_seconds
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 

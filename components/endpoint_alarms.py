@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import error_rate_alarm_name, latency_alarm_name
+from mlstack.components.naming import error_rate_alarm_name, latency_alarm_name
 
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 # ModelLatency is reported in microseconds:

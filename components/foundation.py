@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import (
+from mlstack.components.naming import (
     artifact_bucket_name,
     execution_role_name,
     key_alias_name,
@@ -20,15 +20,15 @@ from components.naming import (
     role_arn,
     role_policy_name,
 )
-from components.options import replacement_options
-from components.policy_documents import (
+from mlstack.components.options import replacement_options
+from mlstack.components.policy_documents import (
     model_read_statements,
     network_interface_statements,
     platform_key_grant_statement,
     platform_key_statement,
     sagemaker_trust_policy,
 )
-from components.registry import CROSS_ENVIRONMENT_READ_ACTIONS, model_package_arns
+from mlstack.components.registry import CROSS_ENVIRONMENT_READ_ACTIONS, model_package_arns
 
 
 @dataclass

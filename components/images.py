@@ -1,7 +1,7 @@
 """SageMaker framework and serving-container image URIs, resolved offline in microseconds.
 
 The URIs come from `data/sagemaker_images.json`, a snapshot of what `sagemaker.core.image_uris`
-returns (regenerate with `uv run python -m components.images_refresh`; `tests/test_images.py` fails
+returns (regenerate with `uv run python -m mlstack.components.images_refresh`; `tests/test_images.py` fails
 when it is stale). sagemaker-core itself is not imported: it takes over a second to import.
 """
 

@@ -1,4 +1,4 @@
-"""Regenerate `data/sagemaker_images.json` from sagemaker-core: `uv run python -m components.images_refresh`.
+"""Regenerate `data/sagemaker_images.json` from sagemaker-core: `uv run python -m mlstack.components.images_refresh`.
 
 `sagemaker.core.image_uris` resolves SageMaker container image URIs offline, but importing it takes
 over a second (it pulls in pandas), too slow for an offline plan that must finish in about one. So
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, cast
 
-from components import images
+from mlstack.components import images
 
 IMAGE_SCOPE = "inference"
-REFRESH_COMMAND = "uv run python -m components.images_refresh"
+REFRESH_COMMAND = "uv run python -m mlstack.components.images_refresh"
 # One instance type per processor: sagemaker-core picks the processor from the instance family.
 _INSTANCE_FOR = {"cpu": "ml.m5.xlarge", "gpu": "ml.g5.xlarge"}
 _PY = re.compile(r"^py(?P<major>\d)(?P<minor>\d*)$")
@@ -250,7 +250,9 @@ def render(catalog: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.images_refresh", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mlstack.components.images_refresh", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if the catalog on disk is stale")
     args = parser.parse_args(argv)
     text = render(build())

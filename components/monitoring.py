@@ -17,13 +17,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from components.naming import (
+from mlstack.components.naming import (
     MONITOR_OUTCOMES,
     monitoring_job_definition_name,
     outcome_alarm_name,
     outcome_rule_name,
 )
-from components.options import child_options, replacement_options
+from mlstack.components.options import child_options, replacement_options
 
 # Paths inside the Model Monitor container (the analyzer reads and writes these).
 CAPTURE_INPUT_PATH = "/opt/ml/processing/input/endpoint"

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-from components import instances
+from mlstack.components import instances
 
 BYTES_PER_PARAMETER = {"fp32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import build_policies
-from policies.settings import PolicySettings
+from mlstack.policies.rules import build_policies
+from mlstack.policies.settings import PolicySettings
 
 environment = os.environ.get("MLSTACK_ENVIRONMENT", "prod")
 blueprint = os.environ.get("MLSTACK_BLUEPRINT")
 if blueprint:
-    from blueprints.load import load_for_environment
-    from stack.plan.check import policy_settings
+    from mlstack.blueprints.load import load_for_environment
+    from mlstack.stack.plan.check import policy_settings
 
     settings = policy_settings(load_for_environment(Path(blueprint), environment))
 else:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.framework import Rule, StackView, Violation
-from policies.settings import CostEstimate, PolicySettings
+from mlstack.policies.framework import Rule, StackView, Violation
+from mlstack.policies.settings import CostEstimate, PolicySettings
 
 
 def _usd(amount: float) -> str:

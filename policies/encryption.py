@@ -12,8 +12,8 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from components import instances
-from policies.framework import (
+from mlstack.components import instances
+from mlstack.policies.framework import (
     MalformedInput,
     Proof,
     ResourceView,
@@ -31,7 +31,7 @@ from policies.framework import (
     proven_key,
     string_input,
 )
-from policies.sagemaker import (
+from mlstack.policies.sagemaker import (
     ENDPOINT_CONFIG,
     FEATURE_GROUP,
     KMS_KEY,
@@ -41,7 +41,7 @@ from policies.sagemaker import (
     is_serverless,
     variants,
 )
-from policies.settings import PolicySettings
+from mlstack.policies.settings import PolicySettings
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_TYPES = (

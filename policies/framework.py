@@ -29,9 +29,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from blueprints.errors import shown
-from components.naming import PROD_ENVIRONMENTS
-from policies.settings import Level, PolicySettings
+from mlstack.blueprints.errors import shown
+from mlstack.components.naming import PROD_ENVIRONMENTS
+from mlstack.policies.settings import Level, PolicySettings
 
 SeverityName = Literal["low", "medium", "high", "critical"]
 OutcomeKind = Literal["violation", "unknown", "error", "pass"]

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.framework import (
+from mlstack.policies.framework import (
     MalformedInput,
     ResourceView,
     Rule,
@@ -27,7 +27,7 @@ from policies.framework import (
     policy_statements,
     string_input,
 )
-from policies.settings import PolicySettings
+from mlstack.policies.settings import PolicySettings
 
 ROLE = "aws:iam/role:Role"
 POLICY_TYPES = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.framework import (
+from mlstack.policies.framework import (
     MalformedInput,
     ResourceView,
     Rule,
@@ -23,7 +23,7 @@ from policies.framework import (
     list_input,
     object_input,
 )
-from policies.settings import Level, PolicySettings
+from mlstack.policies.settings import Level, PolicySettings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"

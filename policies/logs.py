@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.naming import PROD_LOG_DAYS
-from policies.framework import ResourceView, Rule, dig, environment_of, has_key, is_prod
-from policies.settings import PolicySettings
+from mlstack.components.naming import PROD_LOG_DAYS
+from mlstack.policies.framework import ResourceView, Rule, dig, environment_of, has_key, is_prod
+from mlstack.policies.settings import PolicySettings
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from policies.framework import (
+from mlstack.policies.framework import (
     Proof,
     ResourceView,
     Rule,
@@ -25,7 +25,7 @@ from policies.framework import (
     string_input,
     typed_input,
 )
-from policies.sagemaker import (
+from mlstack.policies.sagemaker import (
     ENDPOINTS,
     METRIC_ALARM,
     MONITORING_JOB_DEFINITIONS,
@@ -34,7 +34,7 @@ from policies.sagemaker import (
     endpoint_name_of,
     endpoint_named,
 )
-from policies.settings import PolicySettings
+from mlstack.policies.settings import PolicySettings
 
 
 def _job_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:

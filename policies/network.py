@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from policies.encryption import BUCKET_TYPES, attached
-from policies.framework import (
+from mlstack.policies.encryption import BUCKET_TYPES, attached
+from mlstack.policies.framework import (
     Rule,
     StackIndex,
     StackView,
@@ -19,8 +19,8 @@ from policies.framework import (
     peek,
     per_resource,
 )
-from policies.sagemaker import ENDPOINT_CONFIG, MODEL, is_serverless, variants
-from policies.settings import PolicySettings
+from mlstack.policies.sagemaker import ENDPOINT_CONFIG, MODEL, is_serverless, variants
+from mlstack.policies.settings import PolicySettings
 
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")

@@ -19,13 +19,13 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from policies.framework import Outcome, Rule, UpdateView, checking_props
-from policies.preview import SKIPPED_OPS, preview_problems
-from policies.rules import ALL_RULES
-from policies.settings import Level, PolicySettings, Suppression
+from mlstack.policies.framework import Outcome, Rule, UpdateView, checking_props
+from mlstack.policies.preview import SKIPPED_OPS, preview_problems
+from mlstack.policies.rules import ALL_RULES
+from mlstack.policies.settings import Level, PolicySettings, Suppression
 
 if TYPE_CHECKING:
-    from stack.plan.engine import Plan
+    from mlstack.stack.plan.engine import Plan
 
 FindingLevel = Literal["advisory", "mandatory"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blueprints.errors import BlueprintInvalid, Problem
-from policies.framework import json_kind
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
+from mlstack.policies.framework import json_kind
 
 # `pulumi preview --json` writes about 3.5 KiB per resource (the recsys prod plan: 437 KB for 123
 # steps), twice that for an update, whose step carries `oldState` too. 256 MiB holds some 35,000

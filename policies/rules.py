@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import cost, encryption, iam, kubernetes, logs, monitoring, network, serving, tagging, updates
-from policies.framework import Rule
-from policies.settings import PolicySettings
+from mlstack.policies import cost, encryption, iam, kubernetes, logs, monitoring, network, serving, tagging, updates
+from mlstack.policies.framework import Rule
+from mlstack.policies.settings import PolicySettings
 
 ALL_RULES: tuple[Rule, ...] = (
     *encryption.RULES,

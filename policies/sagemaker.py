@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.framework import (
+from mlstack.policies.framework import (
     MalformedInput,
     StackIndex,
     has_key,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components import instances, sizing
-from components.containers import read_large_model_environment
-from policies.framework import (
+from mlstack.components import instances, sizing
+from mlstack.components.containers import read_large_model_environment
+from mlstack.policies.framework import (
     ResourceView,
     Rule,
     StackIndex,
@@ -24,7 +24,7 @@ from policies.framework import (
     peek,
     per_resource,
 )
-from policies.sagemaker import (
+from mlstack.policies.sagemaker import (
     ENDPOINT_CONFIG,
     ENDPOINTS,
     MODEL,
@@ -37,7 +37,7 @@ from policies.sagemaker import (
     variant_name,
     variants,
 )
-from policies.settings import PolicySettings
+from mlstack.policies.settings import PolicySettings
 
 
 def _prod_instance_count(args: ResourceView, settings: PolicySettings) -> Iterator[str]:

@@ -7,8 +7,8 @@ import importlib
 import inspect
 from collections.abc import Iterator
 
-from policies.framework import ResourceView, Rule, tags_of
-from policies.settings import PolicySettings
+from mlstack.policies.framework import ResourceView, Rule, tags_of
+from mlstack.policies.settings import PolicySettings
 
 REQUIRED_TAGS = ("owner", "team", "cost_center", "environment")
 _PACKAGES = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}

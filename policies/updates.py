@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.framework import Rule, UpdateStepView, UpdateView, Violation
-from policies.sagemaker import ENDPOINT_CONFIG, ENDPOINTS, SCALING_TARGET
-from policies.settings import Level, PolicySettings
+from mlstack.policies.framework import Rule, UpdateStepView, UpdateView, Violation
+from mlstack.policies.sagemaker import ENDPOINT_CONFIG, ENDPOINTS, SCALING_TARGET
+from mlstack.policies.settings import Level, PolicySettings
 
 PROD_MANDATORY: Mapping[str, Level] = {"prod": "mandatory", "*": "advisory"}
 SCALING_UPDATE_DOC = "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html"

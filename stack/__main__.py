@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pulumi
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.load import load_for_environment
-from stack.program import run
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.load import load_for_environment
+from mlstack.stack.program import run
 
 # Relative blueprint paths are relative to the project (where Pulumi.yaml is), wherever Pulumi
 # starts the program from.

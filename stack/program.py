@@ -12,14 +12,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from blueprints.load import ResolvedBlueprint
-from blueprints.rules import SCHEDULE_ALIASES, serverless_models
-from blueprints.schema import Blueprint, Endpoint, Model
-from components import images, instances, sizing
-from components.autoscaling import ScalingArgs
-from components.containers import large_model_environment
-from components.dashboard import DashboardEndpoint, create_dashboard, endpoint_monitors
-from components.endpoint import (
+from mlstack.blueprints.load import ResolvedBlueprint
+from mlstack.blueprints.rules import SCHEDULE_ALIASES, serverless_models
+from mlstack.blueprints.schema import Blueprint, Endpoint, Model
+from mlstack.components import images, instances, sizing
+from mlstack.components.autoscaling import ScalingArgs
+from mlstack.components.containers import large_model_environment
+from mlstack.components.dashboard import DashboardEndpoint, create_dashboard, endpoint_monitors
+from mlstack.components.endpoint import (
     ContainerArgs,
     DataCaptureArgs,
     ModelEndpoint,
@@ -30,12 +30,12 @@ from components.endpoint import (
     VariantArgs,
     VpcArgs,
 )
-from components.endpoint_alarms import AlarmThresholds
-from components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
-from components.feedback import FeedbackApi, FeedbackApiArgs
-from components.foundation import Foundation, FoundationArgs
-from components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
-from components.naming import (
+from mlstack.components.endpoint_alarms import AlarmThresholds
+from mlstack.components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
+from mlstack.components.feedback import FeedbackApi, FeedbackApiArgs
+from mlstack.components.foundation import Foundation, FoundationArgs
+from mlstack.components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
+from mlstack.components.naming import (
     OTHER_LOG_DAYS,
     PROD_ENVIRONMENTS,
     PROD_LOG_DAYS,
@@ -57,8 +57,8 @@ from components.naming import (
     tracking_role_name,
     tracking_server_name,
 )
-from components.registry import ModelRegistry, ModelRegistryArgs
-from components.tracking import ExperimentTracking, ExperimentTrackingArgs
+from mlstack.components.registry import ModelRegistry, ModelRegistryArgs
+from mlstack.components.tracking import ExperimentTracking, ExperimentTrackingArgs
 
 BlueprintPath = tuple[str | int, ...]
 
@@ -252,10 +252,10 @@ def _kubernetes(
     # Imported here: plans without a `kubernetes:` section never pay for pulumi-kubernetes.
     import pulumi_kubernetes as k8s
 
-    from components.kubernetes import mlflow as mlflow_component
-    from components.kubernetes.drift import DriftJob, DriftJobArgs
-    from components.kubernetes.routing import NamespaceArgs, PlatformNamespace
-    from components.kubernetes.service import GatewayRefArgs, InferenceService, InferenceServiceArgs, PodIamArgs
+    from mlstack.components.kubernetes import mlflow as mlflow_component
+    from mlstack.components.kubernetes.drift import DriftJob, DriftJobArgs
+    from mlstack.components.kubernetes.routing import NamespaceArgs, PlatformNamespace
+    from mlstack.components.kubernetes.service import GatewayRefArgs, InferenceService, InferenceServiceArgs, PodIamArgs
 
     blueprint = resolved.blueprint
     kubernetes = blueprint.kubernetes

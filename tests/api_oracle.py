@@ -44,7 +44,7 @@ import botocore.loaders
 import botocore.model
 import botocore.validate
 
-from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource
+from mlstack.stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource
 
 Shape = Any
 """A `botocore.model.Shape` (botocore ships no type information)."""

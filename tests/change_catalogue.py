@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
-from blueprints.load import load_for_environment
-from stack.plan import plan_resolved
-from stack.plan.engine import Plan
-from stack.plan.lifecycle import UpdatePlan, base_from_plan, update_plan
-from stack.plan.render import short_type
+from mlstack.blueprints.load import load_for_environment
+from mlstack.stack.plan import plan_resolved
+from mlstack.stack.plan.engine import Plan
+from mlstack.stack.plan.lifecycle import UpdatePlan, base_from_plan, update_plan
+from mlstack.stack.plan.render import short_type
 
 RECSYS = Path(__file__).resolve().parent.parent / "blueprints" / "examples" / "recsys.yaml"
 ENVIRONMENT = "prod"

@@ -69,8 +69,8 @@ def line_of(text: str, needle: str) -> int:
 
 def problems(path: Path, environment: str | None = None) -> list[str]:
     """Every problem loading `path` reports, with the file shown as `bp.yaml`."""
-    from blueprints.errors import BlueprintInvalid
-    from blueprints.load import load, load_for_environment
+    from mlstack.blueprints.errors import BlueprintInvalid
+    from mlstack.blueprints.load import load, load_for_environment
 
     with pytest.raises(BlueprintInvalid) as raised:
         if environment:

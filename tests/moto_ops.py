@@ -48,7 +48,7 @@ from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerMod
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from stack.plan.engine import Plan
+from mlstack.stack.plan.engine import Plan
 from tests.api_oracle import ApiRequest, translate
 
 ACCOUNT = "123456789012"

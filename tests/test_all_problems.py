@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blueprints.load import load_for_environment, validate_file
+from mlstack.blueprints.load import load_for_environment, validate_file
 from tests.conftest import REPO, WriteBlueprint, line_of, problems
 
 VALID = """\
@@ -231,7 +231,7 @@ def test_the_issue_example_through_the_cli(write_blueprint: WriteBlueprint) -> N
     )
     path = write_blueprint(text)
     result = subprocess.run(
-        [sys.executable, "-m", "stack.cli", "validate", str(path)],
+        [sys.executable, "-m", "mlstack", "validate", str(path)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -23,10 +23,10 @@ import pulumi_aws_native as aws_native
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.load import load
-from stack.plan import plan_file
-from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.load import load
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
 from tests.api_oracle import (
     AUTONAME_SUFFIX,
     CLOUDFORMATION_RANDOM,

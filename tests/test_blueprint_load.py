@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from blueprints.load import load, load_for_environment
+from mlstack.blueprints.load import load, load_for_environment
 from tests.conftest import BASE, WriteBlueprint, problems
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policies.offline import Finding, Report, evaluate, from_plan
-from policies.rules import rule_named
-from policies.settings import CeilingDriver, CostEstimate, PolicySettings
-from stack.cli.app import app
-from stack.plan import plan_file
-from stack.plan.check import check_plan, cost_estimate, policy_settings
-from stack.plan.engine import Plan
+from mlstack.policies.offline import Finding, Report, evaluate, from_plan
+from mlstack.policies.rules import rule_named
+from mlstack.policies.settings import CeilingDriver, CostEstimate, PolicySettings
+from mlstack.stack.cli.app import app
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.check import check_plan, cost_estimate, policy_settings
+from mlstack.stack.plan.engine import Plan
 from tests.conftest import EXAMPLES
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from policies.offline import evaluate, from_plan
-from policies.settings import PolicySettings
-from policies.updates import RULES as UPDATE_RULES
-from stack.plan.lifecycle import UpdatePlan
+from mlstack.policies.offline import evaluate, from_plan
+from mlstack.policies.settings import PolicySettings
+from mlstack.policies.updates import RULES as UPDATE_RULES
+from mlstack.stack.plan.lifecycle import UpdatePlan
 from tests.change_catalogue import EDITS, apply, markdown_table, operations
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -16,7 +16,7 @@ REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")
 
 def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "mlstack", *args], capture_output=True, text=True, cwd=REPO, check=False
     )
 
 

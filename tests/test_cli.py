@@ -12,7 +12,7 @@ from tests.conftest import BASE, EXAMPLES, REPO, WriteBlueprint
 
 def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "mlstack", *args], capture_output=True, text=True, cwd=REPO, check=False
     )
 
 

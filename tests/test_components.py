@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stack.plan import plan_file
-from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan
 from tests.conftest import BASE, WriteBlueprint
 
 MODEL = "aws:sagemaker/model:Model"

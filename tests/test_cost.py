@@ -20,9 +20,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from blueprints.errors import BlueprintInvalid
-from stack.cli.cost import cost, diff
-from stack.cost.estimate import (
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.stack.cli.cost import cost, diff
+from mlstack.stack.cost.estimate import (
     DAYS_PER_MONTH,
     MONITOR_RUN_HOURS,
     CostReport,
@@ -33,8 +33,8 @@ from stack.cost.estimate import (
     resource_costs,
     runs_per_month,
 )
-from stack.cost.prices import PriceBook, load_price_book, read_price_file
-from stack.plan import plan_file
+from mlstack.stack.cost.prices import PriceBook, load_price_book, read_price_file
+from mlstack.stack.plan import plan_file
 from tests.conftest import EXAMPLES, WriteBlueprint
 
 HEADER = """\
@@ -485,7 +485,7 @@ def test_cost_command_bad_price_file_exits_2_naming_the_line(tmp_path: Path) -> 
 
 
 def test_the_readme_reference_figures_are_what_cost_prints() -> None:
-    from stack.cost.estimate import usd
+    from mlstack.stack.cost.estimate import usd
 
     readme = (EXAMPLES.parent.parent / "README.md").read_text(encoding="utf-8")
     for environment in ("dev", "staging", "prod"):

@@ -10,9 +10,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from blueprints.errors import BlueprintInvalid
-from stack.cli.cost import cost, diff
-from stack.cost.diff import ABSENT, PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.stack.cli.cost import cost, diff
+from mlstack.stack.cost.diff import (
+    ABSENT,
+    PlanDiff,
+    diff_environments,
+    diff_revision,
+    render_markdown,
+    render_text,
+    to_json,
+)
 from tests.conftest import EXAMPLES
 
 VPC = {

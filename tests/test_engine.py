@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stack.plan.engine import FAKE_ACCOUNT_ID, SECRET_TEXT, UNKNOWN_TEXT, run_offline
+from mlstack.stack.plan.engine import FAKE_ACCOUNT_ID, SECRET_TEXT, UNKNOWN_TEXT, run_offline
 
 
 def test_captures_parents_dependencies_and_plain_values() -> None:

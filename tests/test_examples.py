@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprints.load import load
-from stack.plan import plan_file
-from stack.plan.render import plan_tree, preview_json
+from mlstack.blueprints.load import load
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.render import plan_tree, preview_json
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

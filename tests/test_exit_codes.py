@@ -18,7 +18,7 @@ RECSYS = str(EXAMPLES / "recsys.yaml")
 
 def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args],
+        [sys.executable, "-m", "mlstack", *args],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -10,9 +10,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, validate_args
-from components.naming import feedback_resource_names
-from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
+from mlstack.components.feedback import HANDLER_FILE, FeedbackApi, FeedbackApiArgs, validate_args
+from mlstack.components.naming import feedback_resource_names
+from mlstack.stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan, run_offline
 
 NAME = "recsys-prod-feedback"
 BUCKET = f"recsys-prod-{FAKE_ACCOUNT_ID}-eu-west-1"

@@ -23,7 +23,7 @@ from botocore.validate import ParamValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.feedback_handler import handler as feedback
+from mlstack.components.feedback_handler import handler as feedback
 from tests.conftest import REPO
 
 ENDPOINTS = ("ranker", "fraud-scorer")

@@ -27,7 +27,7 @@ SUMMARY = re.compile(r"^(\d+) mandatory, (\d+) advisory, (\d+) suppressed; exit 
 def mlstack(*args: str, columns: int = 1000, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "COLUMNS": str(columns), **env}
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args],
+        [sys.executable, "-m", "mlstack", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -329,8 +329,8 @@ def test_a_written_plan_checked_as_a_preview_proves_the_same_keys(tmp_path: Path
 
 
 def test_junit_stays_parseable_when_a_message_quotes_a_control_character() -> None:
-    from policies.offline import Finding, Report
-    from policies.report import to_junit
+    from mlstack.policies.offline import Finding, Report
+    from mlstack.policies.report import to_junit
 
     finding = Finding("rule-x", "high", "mandatory", "violation", "urn:a::b::t::name", "name", "t", "bad \x1b[31m\x00")
     report = Report("prod", (), (finding,), (), (("rule-x", "urn:a::b::t::name"),))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.rules.image_refs import image_problem
-from blueprints.yaml_source import read_yaml
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.rules.image_refs import image_problem
+from mlstack.blueprints.yaml_source import read_yaml
 from tests.conftest import BASE, EXAMPLES, REPO, WriteBlueprint, line_of, problems
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -30,7 +30,7 @@ BUDGETED = BASE.replace("  prod:\n", "  prod:\n    budget_usd_month: 5000\n")
 
 def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "mlstack", *args], capture_output=True, text=True, cwd=REPO, check=False
     )
 
 
@@ -166,7 +166,7 @@ def test_a_nan_price_no_longer_lets_the_budget_rule_pass(write_blueprint: WriteB
 
 
 def test_a_price_file_not_utf8_or_unreadable_as_csv_is_one_line_each(tmp_path: Path) -> None:
-    from stack.cost.prices import read_price_file
+    from mlstack.stack.cost.prices import read_price_file
 
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes(PRICE_HEADER.encode() + b"instance,ml.g5.xlarge,eu-west-1,1,hour,caf\xe9\n")
@@ -283,7 +283,7 @@ def test_an_unreadable_blueprint_is_one_line_from_our_reader(
     write_blueprint: WriteBlueprint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """chmod 000 gave click's five-line "Invalid value for 'FILE'" box."""
-    from stack.cli.app import app
+    from mlstack.stack.cli.app import app
 
     path = write_blueprint(BASE)
     path.chmod(0)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from policies import preview
-from stack.cli.app import app
-from stack.plan import plan_file
-from stack.plan.render import preview_json
+from mlstack.policies import preview
+from mlstack.stack.cli.app import app
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.render import preview_json
 from tests.conftest import EXAMPLES, REPO
 
 runner = CliRunner()
@@ -91,7 +91,7 @@ def test_deep_nesting_is_a_problem_not_a_recursion_error(tmp_path: Path) -> None
     path = write(tmp_path, '{"steps": ' + "[" * depth + "]" * depth + "}")
     # The real process, whose recursion limit json.loads hits.
     result = subprocess.run(
-        [sys.executable, "-m", "stack.cli", "check", "--preview-json", str(path)],
+        [sys.executable, "-m", "mlstack", "check", "--preview-json", str(path)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from stack.plan import plan_file
-from stack.plan.engine import Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import Plan
 from tests.conftest import EXAMPLES
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from components import images, images_refresh
-from components.images import UnsupportedImage
+from mlstack.components import images, images_refresh
+from mlstack.components.images import UnsupportedImage
 from tests.conftest import REPO
 
 STALE = f"{images.CATALOG.name} is stale: run `{images_refresh.REFRESH_COMMAND}` and commit the result"

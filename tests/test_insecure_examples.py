@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import REPO
 
 INSECURE = Path(__file__).parent / "data" / "insecure"
-CHECK = [sys.executable, "-m", "stack.cli", "check"]
+CHECK = [sys.executable, "-m", "mlstack", "check"]
 EXPECTED = {
     "unprotected-bucket.json": {
         "kms-key-rotation",

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import instances
-from components.instances import HourlyPrice, UnknownInstanceType
+from mlstack.components import instances
+from mlstack.components.instances import HourlyPrice, UnknownInstanceType
 from tests.conftest import REPO
 
 

@@ -19,13 +19,13 @@ from pulumi_policy import EnforcementLevel, PolicyCustomTimeouts, PolicyResource
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies.framework import KMS_ALIAS_TYPE, KMS_KEY_TYPE, checking_props
-from policies.offline import Report, evaluate, from_plan
-from policies.rules import ALL_RULES, build_policies, rule_named
-from policies.settings import PolicySettings
-from stack.plan import plan_file
-from stack.plan.check import check_plan, check_preview_json, policy_settings
-from stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.policies.framework import KMS_ALIAS_TYPE, KMS_KEY_TYPE, checking_props
+from mlstack.policies.offline import Report, evaluate, from_plan
+from mlstack.policies.rules import ALL_RULES, build_policies, rule_named
+from mlstack.policies.settings import PolicySettings
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.check import check_plan, check_preview_json, policy_settings
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 
 EXAMPLES = Path("blueprints/examples")
 PROD = PolicySettings(environment="prod")

@@ -15,13 +15,13 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from components.kubernetes.cron import max_interval_seconds, missing_run_alarm_window, parse
-from components.kubernetes.drift import DriftJob, DriftJobArgs
-from components.kubernetes.labels import split_tags
-from components.kubernetes.mlflow import MLFLOW_IMAGE, MlflowOnKubernetes, MlflowOnKubernetesArgs
-from components.kubernetes.routing import NamespaceArgs, PlatformNamespace
-from components.kubernetes.service import GatewayRefArgs, InferenceService, InferenceServiceArgs, PodIamArgs
-from stack.plan.engine import FAKE_ACCOUNT_ID, SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
+from mlstack.components.kubernetes.cron import max_interval_seconds, missing_run_alarm_window, parse
+from mlstack.components.kubernetes.drift import DriftJob, DriftJobArgs
+from mlstack.components.kubernetes.labels import split_tags
+from mlstack.components.kubernetes.mlflow import MLFLOW_IMAGE, MlflowOnKubernetes, MlflowOnKubernetesArgs
+from mlstack.components.kubernetes.routing import NamespaceArgs, PlatformNamespace
+from mlstack.components.kubernetes.service import GatewayRefArgs, InferenceService, InferenceServiceArgs, PodIamArgs
+from mlstack.stack.plan.engine import FAKE_ACCOUNT_ID, SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
 
 # The Gateway API and Envoy Gateway CRDs, kept in the repository with their sources.
 CRDS = Path(__file__).resolve().parents[1] / "components" / "data" / "crds"

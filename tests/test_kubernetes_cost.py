@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from blueprints.load import ResolvedBlueprint, load_for_environment
-from components import instances
-from stack.cost.estimate import (
+from mlstack.blueprints.load import ResolvedBlueprint, load_for_environment
+from mlstack.components import instances
+from mlstack.stack.cost.estimate import (
     ASSUMPTIONS,
     DAYS_PER_MONTH,
     EC2_PRICES_CSV,
@@ -34,8 +34,8 @@ from stack.cost.estimate import (
     pod_shape,
     quantity,
 )
-from stack.cost.prices import PriceBook, UserPrice
-from stack.plan.engine import Plan
+from mlstack.stack.cost.prices import PriceBook, UserPrice
+from mlstack.stack.plan.engine import Plan
 from tests.conftest import WriteBlueprint
 from tests.test_manifests import fixture_plan
 

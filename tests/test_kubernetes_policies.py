@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from pulumi_policy import ResourceValidationArgs
 
-from policies import kubernetes
-from policies.framework import Outcome
-from policies.offline import evaluate, from_plan
-from policies.rules import ALL_RULES, build_policies, rule_named
-from policies.settings import PolicySettings
-from stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.policies import kubernetes
+from mlstack.policies.framework import Outcome
+from mlstack.policies.offline import evaluate, from_plan
+from mlstack.policies.rules import ALL_RULES, build_policies, rule_named
+from mlstack.policies.settings import PolicySettings
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 from tests.test_manifests import fixture_plan
 
 PROD = PolicySettings(environment="prod")

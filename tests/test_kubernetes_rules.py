@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.load import load, load_for_environment
-from blueprints.rules.kubernetes import cron_problem
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.load import load, load_for_environment
+from mlstack.blueprints.rules.kubernetes import cron_problem
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference.yaml"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.load import load_for_environment
-from stack.plan import plan_resolved
-from stack.plan.check import check_plan, policy_settings
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.load import load_for_environment
+from mlstack.stack.plan import plan_resolved
+from mlstack.stack.plan.check import check_plan, policy_settings
 from tests.conftest import EXAMPLES, WriteBlueprint
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"

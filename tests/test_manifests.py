@@ -33,11 +33,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from blueprints.load import load_for_environment, validate_file
-from stack.cli.app import app
-from stack.plan import plan_file
-from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
-from stack.plan.manifests import (
+from mlstack.blueprints.load import load_for_environment, validate_file
+from mlstack.stack.cli.app import app
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource, run_offline
+from mlstack.stack.plan.manifests import (
     AUTO_NAMED_ANNOTATION,
     INDEX_FILE,
     OMITTED_ANNOTATION,
@@ -726,11 +726,11 @@ def test_checkov_reports_a_privileged_container(tmp_path: Path) -> None:
 
 
 def test_plan_manifests_option_writes_and_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import stack.plan
+    import mlstack.stack.plan
 
     path = EXAMPLES / "fraud-minimal.yaml"
     resolved = load_for_environment(path, "prod")
-    monkeypatch.setattr(stack.plan, "plan_file", lambda _file, _env: (resolved, fixture_plan()))
+    monkeypatch.setattr(mlstack.stack.plan, "plan_file", lambda _file, _env: (resolved, fixture_plan()))
     out = tmp_path / "k8s"
     result = CliRunner().invoke(app, ["plan", str(path), "--env", "prod", "--json", "--manifests", str(out)])
     assert result.exit_code == 0, result.output

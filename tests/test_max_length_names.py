@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from blueprints.load import load
-from blueprints.rules.names import physical_names
-from components import naming
-from components.naming import NameRule
-from stack.plan import plan_file
-from stack.plan.engine import Plan
+from mlstack.blueprints.load import load
+from mlstack.blueprints.rules.names import physical_names
+from mlstack.components import naming
+from mlstack.components.naming import NameRule
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import Plan
 from tests.conftest import REPO
 
 MAX_LENGTH = REPO / "tests" / "data" / "max-length.yaml"

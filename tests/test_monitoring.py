@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from blueprints.load import load, load_for_environment
-from stack.plan import plan_file
-from stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.blueprints.load import load, load_for_environment
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stack.plan import plan_file
-from stack.plan.engine import Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import Plan
 from tests.conftest import EXAMPLES, WriteBlueprint
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")

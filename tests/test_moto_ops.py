@@ -20,8 +20,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.retries.standard import ExponentialBackoff
 
-from stack.plan import plan_file
-from stack.plan.engine import Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import Plan
 from tests.api_oracle import ApiRequest
 from tests.conftest import REPO
 from tests.moto_ops import (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from blueprints.load import load
-from blueprints.rules.names import physical_names
-from components import naming
+from mlstack.blueprints.load import load
+from mlstack.blueprints.rules.names import physical_names
+from mlstack.components import naming
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem, problems
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")

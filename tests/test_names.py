@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.naming import (
+from mlstack.components.naming import (
     IAM_ROLE,
     IAM_ROLE_POLICY,
     execution_role_name,
@@ -14,7 +14,7 @@ from components.naming import (
     role_policy_name,
     tracking_role_name,
 )
-from stack.plan import plan_file
+from mlstack.stack.plan import plan_file
 from tests.conftest import WriteBlueprint
 
 MODEL = "aws:sagemaker/model:Model"

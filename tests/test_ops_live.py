@@ -22,8 +22,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from stack.cli.app import app
-from stack.plan import plan_file
+from mlstack.stack.cli.app import app
+from mlstack.stack.plan import plan_file
 from tests.conftest import REPO
 from tests.moto_ops import (
     Clients,
@@ -251,7 +251,7 @@ def _env(proxy: FaultProxy) -> dict[str, str]:
 
 def _start_shift(proxy: FaultProxy, steps: str, bake: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "stack.cli", *SHIFT, "--steps", steps, "--bake", bake, *FAST, "--yes"],
+        [sys.executable, "-m", "mlstack", *SHIFT, "--steps", steps, "--bake", bake, *FAST, "--yes"],
         env=_env(proxy),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -306,7 +306,7 @@ def test_a_killed_run_is_resumed_from_its_last_finished_step(aws: Clients, proxy
     finished = record["finished_steps"]
 
     resumed = subprocess.run(
-        [sys.executable, "-m", "stack.cli", *SHIFT, "--steps", "10,50,100", "--bake", "100ms", *FAST, "--yes"],
+        [sys.executable, "-m", "mlstack", *SHIFT, "--steps", "10,50,100", "--bake", "100ms", *FAST, "--yes"],
         env=_env(proxy),
         capture_output=True,
         text=True,
@@ -448,7 +448,7 @@ def test_waits_show_a_progress_bar_in_a_terminal(monkeypatch: pytest.MonkeyPatch
 
     from rich.console import Console
 
-    from stack.cli import ops
+    from mlstack.stack.cli import ops
 
     screen = io.StringIO()
     monkeypatch.setattr(ops, "err", Console(file=screen, force_terminal=True, width=100))

@@ -9,12 +9,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blueprints.load import load_for_environment
-from stack.ops.blueprint_edit import variant_edits
-from stack.ops.ledger import Progress, abandoned
-from stack.ops.target import environment_of
-from stack.ops.weights import parse_duration, parse_steps, same_split, shares, step_weights
-from stack.plan import plan_file
+from mlstack.blueprints.load import load_for_environment
+from mlstack.stack.ops.blueprint_edit import variant_edits
+from mlstack.stack.ops.ledger import Progress, abandoned
+from mlstack.stack.ops.target import environment_of
+from mlstack.stack.ops.weights import parse_duration, parse_steps, same_split, shares, step_weights
+from mlstack.stack.plan import plan_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "blueprints" / "examples"
 

@@ -17,9 +17,9 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidatio
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from rich.console import Console
 
-from policies import report as reports
-from policies.encryption import attached
-from policies.framework import (
+from mlstack.policies import report as reports
+from mlstack.policies.encryption import attached
+from mlstack.policies.framework import (
     MalformedInput,
     Outcome,
     Rule,
@@ -36,14 +36,14 @@ from policies.framework import (
     string_input,
     typed_input,
 )
-from policies.offline import Report, evaluate, from_plan, from_preview_json
-from policies.rules import ALL_RULES, build_policies, rule_named
-from policies.sagemaker import ENDPOINTS, config_of, depends_on_stack_key, endpoint_name_of, endpoint_named
-from policies.settings import CostEstimate, PolicySettings, Suppression
-from policies.tagging import is_taggable
-from stack.plan import plan_file
-from stack.plan.check import policy_settings
-from stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.policies.offline import Report, evaluate, from_plan, from_preview_json
+from mlstack.policies.rules import ALL_RULES, build_policies, rule_named
+from mlstack.policies.sagemaker import ENDPOINTS, config_of, depends_on_stack_key, endpoint_name_of, endpoint_named
+from mlstack.policies.settings import CostEstimate, PolicySettings, Suppression
+from mlstack.policies.tagging import is_taggable
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.check import policy_settings
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 
 EXAMPLES = Path("blueprints/examples")
 DELETE: Any = object()
@@ -497,7 +497,7 @@ def test_rule_passes_and_fails_on_one_field(
 def test_every_rule_has_a_case_and_valid_metadata() -> None:
     # Update rules judge update plans (tests/test_update_plan.py has their cases); the Kubernetes
     # pod-security rules have theirs in tests/test_kubernetes_policies.py.
-    from policies import kubernetes
+    from mlstack.policies import kubernetes
 
     own_cases = {r.name for r in kubernetes.RULES}
     plan_rules = {r.name for r in ALL_RULES if r.kind != "update" and r.name not in own_cases}
@@ -784,8 +784,8 @@ def test_violation_helpers() -> None:
 
 
 def test_a_misspelt_rule_in_the_blueprint_is_an_error(tmp_path: Path) -> None:
-    from blueprints.errors import BlueprintInvalid
-    from blueprints.load import load
+    from mlstack.blueprints.errors import BlueprintInvalid
+    from mlstack.blueprints.load import load
 
     text = (
         (EXAMPLES / "recsys.yaml")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from stack.plan import plan_file
-from stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import FAKE_ACCOUNT_ID, UNKNOWN_TEXT, Plan
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem
 
 EXAMPLE = (EXAMPLES / "registry-features.yaml").read_text(encoding="utf-8")

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from blueprints.load import validate_file
-from stack.plan import plan_file
-from stack.plan.engine import UNKNOWN_TEXT, PlannedResource
-from stack.plan.replace_rules import (
+from mlstack.blueprints.load import validate_file
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, PlannedResource
+from mlstack.stack.plan.replace_rules import (
     K8S_AUTONAMED_ANNOTATION,
     RULES,
     UNKNOWN,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stack.plan import plan_file
-from stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.stack.plan import plan_file
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 from tests.conftest import EXAMPLES, WriteBlueprint
 
 MODEL = "aws:sagemaker/model:Model"

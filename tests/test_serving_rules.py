@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blueprints.load import load
+from mlstack.blueprints.load import load
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, only_problem, problems
 
 REFERENCE = (EXAMPLES / "recsys.yaml").read_text(encoding="utf-8")

@@ -15,20 +15,20 @@ from typing import Any
 
 import pytest
 
-from blueprints import rules
-from blueprints.load import load_for_environment
-from blueprints.rules.models import model_shape
-from blueprints.schema import Blueprint, Model
-from components import images, instances, sizing
-from components.containers import large_model_environment, read_large_model_environment
-from policies.framework import OFFLINE_UNKNOWN_TEXT
-from policies.offline import evaluate, from_plan
-from policies.rules import rule_named
-from policies.settings import PolicySettings
-from stack.cost.estimate import _Needs
-from stack.plan import plan_resolved
-from stack.plan.check import policy_settings
-from stack.plan.engine import Plan, PlannedResource
+from mlstack.blueprints import rules
+from mlstack.blueprints.load import load_for_environment
+from mlstack.blueprints.rules.models import model_shape
+from mlstack.blueprints.schema import Blueprint, Model
+from mlstack.components import images, instances, sizing
+from mlstack.components.containers import large_model_environment, read_large_model_environment
+from mlstack.policies.framework import OFFLINE_UNKNOWN_TEXT
+from mlstack.policies.offline import evaluate, from_plan
+from mlstack.policies.rules import rule_named
+from mlstack.policies.settings import PolicySettings
+from mlstack.stack.cost.estimate import _Needs
+from mlstack.stack.plan import plan_resolved
+from mlstack.stack.plan.check import policy_settings
+from mlstack.stack.plan.engine import Plan, PlannedResource
 from tests.conftest import EXAMPLES, WriteBlueprint, line_of, problems
 
 TYPES = instances.endpoint_instance_types()

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from policies.offline import evaluate, from_plan
-from policies.settings import PolicySettings
-from policies.updates import RULES as UPDATE_RULES
-from stack.plan.engine import UNKNOWN_TEXT, Plan
-from stack.plan.lifecycle import BaseResource, base_from_plan, read_base_file, update_plan
-from stack.plan.render import preview_json
+from mlstack.policies.offline import evaluate, from_plan
+from mlstack.policies.settings import PolicySettings
+from mlstack.policies.updates import RULES as UPDATE_RULES
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
+from mlstack.stack.plan.lifecycle import BaseResource, base_from_plan, read_base_file, update_plan
+from mlstack.stack.plan.render import preview_json
 from tests.change_catalogue import original, plan_blueprint
 from tests.conftest import EXAMPLES, REPO
 
@@ -30,7 +30,7 @@ PROD = PolicySettings(environment="prod")
 
 def mlstack(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stack.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "mlstack", *args], capture_output=True, text=True, cwd=REPO, check=False
     )
 
 

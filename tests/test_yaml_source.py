@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blueprints.errors import BlueprintInvalid
-from blueprints.yaml_source import MAX_BLUEPRINT_BYTES, parse_yaml, read_yaml
+from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.yaml_source import MAX_BLUEPRINT_BYTES, parse_yaml, read_yaml
 
 
 def problems_of(text: str) -> list[str]:

@@ -6,7 +6,7 @@ the first problem: users see everything wrong with a blueprint at once. One modu
 
 from __future__ import annotations
 
-from blueprints.rules import (
+from mlstack.blueprints.rules import (
     environments,
     feature_store,
     feedback,
@@ -18,10 +18,10 @@ from blueprints.rules import (
     registry,
     serving,
 )
-from blueprints.rules.common import Finding, Path
-from blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
-from blueprints.rules.serving import serverless_models
-from blueprints.schema import Blueprint
+from mlstack.blueprints.rules.common import Finding, Path
+from mlstack.blueprints.rules.monitoring import SCHEDULE_ALIASES, schedule_problem
+from mlstack.blueprints.rules.serving import serverless_models
+from mlstack.blueprints.schema import Blueprint
 
 __all__ = ["SCHEDULE_ALIASES", "Finding", "Path", "check", "schedule_problem", "serverless_models", "warnings"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding
-from blueprints.schema import Blueprint, Environment
+from mlstack.blueprints.rules.common import Finding
+from mlstack.blueprints.schema import Blueprint, Environment
 
 
 def misplaced_field(name: str, environments: list[str]) -> str | None:

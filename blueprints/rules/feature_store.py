@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, duplicates, suggest
-from blueprints.schema import Blueprint
+from mlstack.blueprints.rules.common import Finding, Path, duplicates, suggest
+from mlstack.blueprints.schema import Blueprint
 
 # CreateFeatureGroup: "FeatureNames cannot be any of the following: is_deleted, write_time,
 # api_invocation_time" (the offline store adds those columns itself).

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path
-from blueprints.schema import IMAGE_URI_MAX_LENGTH, Blueprint
+from mlstack.blueprints.rules.common import Finding, Path
+from mlstack.blueprints.schema import IMAGE_URI_MAX_LENGTH, Blueprint
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # A digest ends a reference: `repo@sha256:<hex>` (the distribution spec's `algorithm:encoded`).

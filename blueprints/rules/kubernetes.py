@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, duplicates
-from blueprints.schema import Blueprint
+from mlstack.blueprints.rules.common import Finding, Path, duplicates
+from mlstack.blueprints.schema import Blueprint
 
 # An HTTP field name is a token (RFC 9110 section 5.1 and 5.6.2).
 _HEADER_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -100,7 +100,7 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
 
 
 def _service(service: object, path: Path) -> Iterator[Finding]:
-    from blueprints.schema import KubernetesService
+    from mlstack.blueprints.schema import KubernetesService
 
     assert isinstance(service, KubernetesService)
     if service.replicas.min > service.replicas.max:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from blueprints.rules.common import Finding, Path
-from blueprints.schema import Blueprint, Endpoint, Model
-from components import images, instances, sizing
+from mlstack.blueprints.rules.common import Finding, Path
+from mlstack.blueprints.schema import Blueprint, Endpoint, Model
+from mlstack.components import images, instances, sizing
 
 
 @dataclass(frozen=True)

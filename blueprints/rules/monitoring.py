@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, duplicates, suggest
-from blueprints.schema import Blueprint
-from components import instances
+from mlstack.blueprints.rules.common import Finding, Path, duplicates, suggest
+from mlstack.blueprints.schema import Blueprint
+from mlstack.components import instances
 
 # SageMaker monitoring schedules run at most hourly, on the hour. The documented forms
 # (ScheduleConfig.ScheduleExpression) are cron(0 * ? * * *), cron(0 H ? * * *) and cron(0 H/N ? * * *);

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from blueprints.rules.common import Finding, Path
-from blueprints.rules.serving import serverless_models
-from blueprints.schema import Blueprint, Endpoint
-from components import naming
-from components.naming import NameRule
+from mlstack.blueprints.rules.common import Finding, Path
+from mlstack.blueprints.rules.serving import serverless_models
+from mlstack.blueprints.schema import Blueprint, Endpoint
+from mlstack.components import naming
+from mlstack.components.naming import NameRule
 
 # Account ids are always 12 digits; the artifact bucket's name has the account's.
 _ACCOUNT_ID = "0" * 12

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, suggest
-from blueprints.schema import Blueprint
+from mlstack.blueprints.rules.common import Finding, Path, suggest
+from mlstack.blueprints.schema import Blueprint
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -13,7 +13,7 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
     policies = blueprint.policies
     if policies.levels or policies.suppressions:
         # Imported only when a rule is named: the pack pulls in pulumi_policy (~0.2 s).
-        from policies.rules import ALL_RULES
+        from mlstack.policies.rules import ALL_RULES
 
         known = sorted(rule.name for rule in ALL_RULES)
         named: list[tuple[Path, str]] = [(("policies", "levels", rule), rule) for rule in policies.levels]

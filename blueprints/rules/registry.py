@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, suggest
-from blueprints.schema import Blueprint
+from mlstack.blueprints.rules.common import Finding, suggest
+from mlstack.blueprints.schema import Blueprint
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from blueprints.rules.common import Finding, Path, duplicates
-from blueprints.rules.models import host_problems, hosts, model_problems
-from blueprints.schema import Blueprint, Endpoint
-from components import instances
-from components.rollout import MAX_ROLLOUT_TIMEOUT_SECONDS, ROLLOUT_STEP_SECONDS, rollout_seconds_needed, rollout_steps
+from mlstack.blueprints.rules.common import Finding, Path, duplicates
+from mlstack.blueprints.rules.models import host_problems, hosts, model_problems
+from mlstack.blueprints.schema import Blueprint, Endpoint
+from mlstack.components import instances
+from mlstack.components.rollout import (
+    MAX_ROLLOUT_TIMEOUT_SECONDS,
+    ROLLOUT_STEP_SECONDS,
+    rollout_seconds_needed,
+    rollout_steps,
+)
 
 
 def check(blueprint: Blueprint) -> Iterator[Finding]:
@@ -33,7 +38,10 @@ def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[
         if variant.weight < 0:
             yield ((*variant_path, "weight"), f"weight cannot be negative, got {variant.weight:g}")
     if endpoint.variants and all(variant.weight == 0 for variant in endpoint.variants):
-        yield ((*path, "variants"), "every variant has weight 0: at least one needs a positive weight to serve requests")
+        yield (
+            (*path, "variants"),
+            "every variant has weight 0: at least one needs a positive weight to serve requests",
+        )
     for host in hosts(endpoint, path):
         yield from host_problems(blueprint, endpoint, host)
     if endpoint.fallback:

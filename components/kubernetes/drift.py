@@ -45,13 +45,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.cron import missing_run_alarm_window, parse
-from components.kubernetes.identity import PodIamArgs, pod_role
-from components.kubernetes.labels import is_dns_1123_label, label_problems, object_metadata, selector_labels
-from components.kubernetes.network import workload_policy_spec
-from components.kubernetes.pod_security import Manifest, secure_container, secure_pod_spec, wire
-from components.options import child_options
-from components.policy_documents import s3_bucket_and_key
+from mlstack.components.kubernetes.cron import missing_run_alarm_window, parse
+from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
+from mlstack.components.kubernetes.labels import is_dns_1123_label, label_problems, object_metadata, selector_labels
+from mlstack.components.kubernetes.network import workload_policy_spec
+from mlstack.components.kubernetes.pod_security import Manifest, secure_container, secure_pod_spec, wire
+from mlstack.components.options import child_options
+from mlstack.components.policy_documents import s3_bucket_and_key
 
 COMPONENT = "drift"
 MAX_CRONJOB_NAME = 52

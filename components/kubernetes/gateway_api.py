@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.kubernetes.network import NAMESPACE_NAME_LABEL
-from components.kubernetes.pod_security import Manifest
+from mlstack.components.kubernetes.network import NAMESPACE_NAME_LABEL
+from mlstack.components.kubernetes.pod_security import Manifest
 
 GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 GATEWAY_API_VERSION = f"{GATEWAY_API_GROUP}/v1"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from components.policy_documents import Statement, s3_bucket_and_key
+from mlstack.components.policy_documents import Statement, s3_bucket_and_key
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 IRSA_AUDIENCE = "sts.amazonaws.com"

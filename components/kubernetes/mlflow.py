@@ -38,18 +38,18 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.kubernetes.identity import PodIamArgs, pod_role
-from components.kubernetes.labels import (
+from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
+from mlstack.components.kubernetes.labels import (
     is_dns_1035_label,
     is_dns_1123_label,
     label_problems,
     object_metadata,
     selector_labels,
 )
-from components.kubernetes.network import namespace_peer, workload_policy_spec
-from components.kubernetes.pod_security import Manifest, http_probe, secure_container, secure_pod_spec, wire
-from components.kubernetes.service import service_url
-from components.options import child_options
+from mlstack.components.kubernetes.network import namespace_peer, workload_policy_spec
+from mlstack.components.kubernetes.pod_security import Manifest, http_probe, secure_container, secure_pod_spec, wire
+from mlstack.components.kubernetes.service import service_url
+from mlstack.components.options import child_options
 
 # https://github.com/mlflow/mlflow docker/README.md: `-full` from 3.9.0; tag used by public deployments.
 MLFLOW_IMAGE = "ghcr.io/mlflow/mlflow:v3.10.0-full"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.kubernetes.pod_security import Manifest
+from mlstack.components.kubernetes.pod_security import Manifest
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 # CoreDNS on EKS keeps the kube-dns label of the Service it backs.

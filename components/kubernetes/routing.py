@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.gateway_api import (
+from mlstack.components.kubernetes.gateway_api import (
     ENVOY_GATEWAY_API_VERSION,
     GATEWAY_API_VERSION,
     gateway_spec,
     http_route_spec,
     sticky_policy_spec,
 )
-from components.kubernetes.labels import is_dns_1123_label, label_problems, object_metadata, split_tags
-from components.kubernetes.network import default_deny_spec
-from components.kubernetes.pod_security import wire
-from components.options import child_options
+from mlstack.components.kubernetes.labels import is_dns_1123_label, label_problems, object_metadata, split_tags
+from mlstack.components.kubernetes.network import default_deny_spec
+from mlstack.components.kubernetes.pod_security import wire
+from mlstack.components.options import child_options
 
 # Pod Security Admission: reject any pod that is not `restricted`, and say so on audit and warn too.
 # https://kubernetes.io/docs/concepts/security/pod-security-admission/

@@ -31,24 +31,24 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.identity import PodIamArgs, pod_role
-from components.kubernetes.labels import (
+from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
+from mlstack.components.kubernetes.labels import (
     is_dns_1035_label,
     is_dns_1123_label,
     label_problems,
     object_metadata,
     selector_labels,
 )
-from components.kubernetes.network import namespace_peer, workload_policy_spec
-from components.kubernetes.pod_security import (
+from mlstack.components.kubernetes.network import namespace_peer, workload_policy_spec
+from mlstack.components.kubernetes.pod_security import (
     Manifest,
     http_probe,
     secure_container,
     secure_pod_spec,
     wire,
 )
-from components.kubernetes.routing import create_gateway, create_http_route, create_sticky_policy
-from components.options import child_options
+from mlstack.components.kubernetes.routing import create_gateway, create_http_route, create_sticky_policy
+from mlstack.components.options import child_options
 
 __all__ = ["GatewayRefArgs", "InferenceService", "InferenceServiceArgs", "PodIamArgs", "validate_service_args"]
 

@@ -1,5 +1,5 @@
 """`python -m stack.cli`: the `mlstack` command."""
 
-from stack.cli.app import main
+from mlstack.stack.cli.app import main
 
 main()

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from blueprints.errors import Problem
-from stack.cli.common import (
+from mlstack.blueprints.errors import Problem
+from mlstack.stack.cli.common import (
     EXIT_INVALID,
     BlueprintFile,
     PricesOption,
@@ -27,12 +27,12 @@ from stack.cli.common import (
     print_wrapped,
     write_atomically,
 )
-from stack.cli.cost import cost, diff
-from stack.cli.ops import promote, rollback, shift, status
+from mlstack.stack.cli.cost import cost, diff
+from mlstack.stack.cli.ops import promote, rollback, shift, status
 
 if TYPE_CHECKING:
-    from policies.offline import Report
-    from stack.plan.engine import Plan
+    from mlstack.policies.offline import Report
+    from mlstack.stack.plan.engine import Plan
 
 # The blueprint `check --preview-json` reads when none is given; the CrossGuard pack reads it too.
 BLUEPRINT_VARIABLE = "MLSTACK_BLUEPRINT"
@@ -49,7 +49,7 @@ app = typer.Typer(
 
 def _print_version(requested: bool) -> None:
     if requested:
-        from policies.report import tool_version
+        from mlstack.policies.report import tool_version
 
         out.print(f"mlstack {tool_version()}", markup=False)
         raise typer.Exit()
@@ -71,7 +71,7 @@ def validate(
     env: Annotated[list[str] | None, typer.Option("--env", "-e", help="Only this environment (repeatable).")] = None,
 ) -> None:
     """Check a blueprint and its environments; print every problem with its line."""
-    from blueprints.load import load_for_environment, validate_file
+    from mlstack.blueprints.load import load_for_environment, validate_file
 
     def run() -> tuple[list[str], list[Problem]]:
         if env:
@@ -128,9 +128,9 @@ def plan(
     ] = None,
 ) -> None:
     """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
-    from stack.cost.prices import load_price_book
-    from stack.plan import plan_file, update_against
-    from stack.plan.render import plan_tree, preview_json
+    from mlstack.stack.cost.prices import load_price_book
+    from mlstack.stack.plan import plan_file, update_against
+    from mlstack.stack.plan.render import plan_tree, preview_json
 
     resolved, planned = guarded(lambda: plan_file(file, env))
     update = guarded(lambda: update_against(file, env, planned, revision=base, base_file=base_plan))
@@ -147,7 +147,7 @@ def plan(
         else:
             sys.stdout.write(text)
         return
-    from stack.cost.estimate import cost_report
+    from mlstack.stack.cost.estimate import cost_report
 
     report = guarded(lambda: cost_report(planned, resolved, book))
     print_wrapped(
@@ -157,7 +157,7 @@ def plan(
 
 def _write_manifests(planned: Plan, directory: Path) -> None:
     """`plan --manifests`: all files or none; a refusal or an unwritable directory exits 2, never a traceback."""
-    from stack.plan.manifests import ManifestError, write_manifests
+    from mlstack.stack.plan.manifests import ManifestError, write_manifests
 
     try:
         written = write_manifests(planned, directory)
@@ -201,12 +201,12 @@ def check(
 
     With --base or --base-plan, the update rules also judge what `pulumi up` would do to the deployed stack.
     """
-    from blueprints.load import load_for_environment
-    from policies.report import render, summary_line, to_table
-    from policies.settings import PolicySettings
-    from stack.plan import plan_resolved, update_against
-    from stack.plan.check import check_plan, check_preview_json, cost_estimate, policy_settings
-    from stack.plan.provenance import Locator
+    from mlstack.blueprints.load import load_for_environment
+    from mlstack.policies.report import render, summary_line, to_table
+    from mlstack.policies.settings import PolicySettings
+    from mlstack.stack.plan import plan_resolved, update_against
+    from mlstack.stack.plan.check import check_plan, check_preview_json, cost_estimate, policy_settings
+    from mlstack.stack.plan.provenance import Locator
 
     formats = ("table", "json", "sarif", "junit")
     if output_format not in formats:
@@ -268,7 +268,7 @@ def schema(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = SCHEMA_PATH,
 ) -> None:
     """Write the blueprint JSON Schema that editors use for completion."""
-    from blueprints.json_schema import blueprint_json_schema
+    from mlstack.blueprints.json_schema import blueprint_json_schema
 
     text = json.dumps(blueprint_json_schema(), indent=2, sort_keys=True) + "\n"
     if check:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console, RenderableType
 
-from blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.errors import BlueprintInvalid
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3

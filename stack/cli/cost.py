@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from stack.cli import common as cli
+from mlstack.stack.cli import common as cli
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from stack.cost.estimate import CostReport, LineItem, Subtotal
+    from mlstack.stack.cost.estimate import CostReport, LineItem, Subtotal
 
 DIFF_FORMATS = ("text", "markdown", "json")
 
@@ -29,9 +29,9 @@ def cost(
     prices: cli.PricesOption = None,
 ) -> None:
     """Estimate an environment's monthly cost: per component and resource, baseline and ceiling, with provenance."""
-    from stack.cost.estimate import cost_report
-    from stack.cost.prices import load_price_book
-    from stack.plan import plan_file
+    from mlstack.stack.cost.estimate import cost_report
+    from mlstack.stack.cost.prices import load_price_book
+    from mlstack.stack.plan import plan_file
 
     def run() -> CostReport:
         book = load_price_book(prices)
@@ -67,8 +67,15 @@ def diff(
     prices: cli.PricesOption = None,
 ) -> None:
     """Show what changes between two environments, or since a git revision: resources and monthly cost."""
-    from stack.cost.diff import PlanDiff, diff_environments, diff_revision, render_markdown, render_text, to_json
-    from stack.cost.prices import load_price_book
+    from mlstack.stack.cost.diff import (
+        PlanDiff,
+        diff_environments,
+        diff_revision,
+        render_markdown,
+        render_text,
+        to_json,
+    )
+    from mlstack.stack.cost.prices import load_price_book
 
     problems = []
     if format not in DIFF_FORMATS:
@@ -103,7 +110,7 @@ def cost_table(report: CostReport) -> Table:
     """One row per costed resource, grouped by top-level component with a subtotal each."""
     from rich.table import Table
 
-    from stack.cost.estimate import usd
+    from mlstack.stack.cost.estimate import usd
 
     table = Table(
         title=f"{report.blueprint} / {report.environment} ({report.region}): monthly cost, USD",
@@ -167,7 +174,7 @@ def source_numbers(report: CostReport) -> dict[str, int]:
 
 
 def _subtotal_row(table: Table, subtotal: Subtotal) -> None:
-    from stack.cost.estimate import usd
+    from mlstack.stack.cost.estimate import usd
 
     left = f"{subtotal.unpriced} without a figure" if subtotal.unpriced else ""
     table.add_row("", "[italic]subtotal[/italic]", usd(subtotal.baseline_usd), usd(subtotal.ceiling_usd), "", left)
@@ -181,7 +188,7 @@ def _escape(text: str) -> str:
 
 def cost_footer(report: CostReport) -> list[str]:
     """Totals, what they leave out, rightsizing and the assumptions, as plain lines."""
-    from stack.cost.estimate import usd
+    from mlstack.stack.cost.estimate import usd
 
     lines = [
         f"Total per month: {usd(report.baseline_usd)} at baseline (autoscaling minimum), "
@@ -209,7 +216,7 @@ def cost_footer(report: CostReport) -> list[str]:
 
 
 def _group_by_type(items: list[LineItem]) -> str:
-    from stack.cost.prices import short_type
+    from mlstack.stack.cost.prices import short_type
 
     counts: dict[str, int] = {}
     for item in items:

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.table import Table
 
-from stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped
+from mlstack.stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from stack.ops.aws import Aws
-    from stack.ops.status import EndpointStatus
-    from stack.ops.target import EndpointTarget, Environment
-    from stack.ops.traffic import Timing
+    from mlstack.stack.ops.aws import Aws
+    from mlstack.stack.ops.status import EndpointStatus
+    from mlstack.stack.ops.target import EndpointTarget, Environment
+    from mlstack.stack.ops.traffic import Timing
 
 EXIT_NOT_DONE = 1
 T = TypeVar("T")
@@ -53,7 +53,7 @@ BakeOption = Annotated[str, typer.Option("--bake", help="Time each step runs, wa
 
 def _ops(action: Callable[[], T]) -> T:
     """`guarded`, plus AWS's answers: OpsFailed and unexpected API errors exit 1, OpsUnusable 2."""
-    from stack.ops.aws import ApiError, OpsFailed, OpsUnusable
+    from mlstack.stack.ops.aws import ApiError, OpsFailed, OpsUnusable
 
     def run() -> T:
         try:
@@ -77,7 +77,7 @@ def _flag_problem(flag: str, message: str) -> _BadFlag:
 
 
 def _duration(flag: str, text: str) -> float:
-    from stack.ops.weights import parse_duration
+    from mlstack.stack.ops.weights import parse_duration
 
     seconds = parse_duration(text)
     if seconds is None:
@@ -86,9 +86,9 @@ def _duration(flag: str, text: str) -> float:
 
 
 def _environment(file: Path, env: str, outputs: Path | None) -> tuple[Environment, Aws]:
-    from stack.ops.aws import Aws
-    from stack.ops.target import apply_stack_outputs, environment_of
-    from stack.plan import plan_file
+    from mlstack.stack.ops.aws import Aws
+    from mlstack.stack.ops.target import apply_stack_outputs, environment_of
+    from mlstack.stack.plan import plan_file
 
     resolved, planned = plan_file(file, env)
     environment = environment_of(file, resolved, planned)
@@ -98,7 +98,7 @@ def _environment(file: Path, env: str, outputs: Path | None) -> tuple[Environmen
 
 
 def _timing(bake: str, poll: str, timeout: str) -> Timing:
-    from stack.ops.traffic import Timing
+    from mlstack.stack.ops.traffic import Timing
 
     return Timing(
         bake=_duration("--bake", bake), poll=_duration("--poll", poll), timeout=_duration("--timeout", timeout)
@@ -167,7 +167,7 @@ def _status_table(status: EndpointStatus) -> Table:
         table.add_column(column)
     if live is None:
         return table
-    from stack.ops.weights import shares
+    from mlstack.stack.ops.weights import shares
 
     live_shares = shares(live.desired_weights)
     planned_shares = shares(target.weights)
@@ -195,7 +195,7 @@ def _status_table(status: EndpointStatus) -> Table:
 
 
 def _print_status(status: EndpointStatus, file: Path, environment: str) -> None:
-    from stack.ops.weights import shares
+    from mlstack.stack.ops.weights import shares
 
     print_wrapped(out, _status_table(status))
     live = status.live
@@ -226,7 +226,7 @@ def _print_status(status: EndpointStatus, file: Path, environment: str) -> None:
         and any(m.kind == "drift" and m.message.startswith("traffic is") for m in status.mismatches)
     )
     if weights_drift and live is not None:
-        from stack.ops.blueprint_edit import variant_edits
+        from mlstack.stack.ops.blueprint_edit import variant_edits
 
         live_shares = shares(live.desired_weights)
         diff = variant_edits(
@@ -267,7 +267,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Each live endpoint beside the plan: configuration, weights, counts, autoscaling, alarms, rollbacks."""
-    from stack.ops.status import environment_status
+    from mlstack.stack.ops.status import environment_status
 
     environment, aws = _ops(lambda: _environment(file, env, outputs))
     targets = [environment.endpoint(endpoint)] if endpoint else list(environment.endpoints.values())
@@ -308,7 +308,7 @@ def _show_steps(target: EndpointTarget, plan_steps: list[tuple[int, float, Mappi
 
 
 def _steps(command: str, text: str) -> tuple[float, ...]:
-    from stack.ops.weights import parse_steps
+    from mlstack.stack.ops.weights import parse_steps
 
     parsed = parse_steps(text)
     if isinstance(parsed, str):
@@ -319,7 +319,7 @@ def _steps(command: str, text: str) -> tuple[float, ...]:
 
 
 def _permanent_edit(file: Path, env: str, target: EndpointTarget, weights: Mapping[str, float]) -> None:
-    from stack.ops.blueprint_edit import variant_edits
+    from mlstack.stack.ops.blueprint_edit import variant_edits
 
     diff = variant_edits(file, env, target.key, {name: {"weight": weight} for name, weight in weights.items()})
     out.print(
@@ -343,8 +343,8 @@ def _shift(
     yes: bool,
     dry_run: bool,
 ) -> None:
-    from stack.ops.traffic import execute_shift, plan_shift
-    from stack.ops.weights import format_duration, show_split
+    from mlstack.stack.ops.traffic import execute_shift, plan_shift
+    from mlstack.stack.ops.weights import format_duration, show_split
 
     parsed = _ops(lambda: _steps(command, steps))
     environment, aws = _ops(lambda: _environment(file, env, outputs))
@@ -435,8 +435,8 @@ def rollback(
     dry_run: DryRunOption = False,
 ) -> None:
     """Restore the blueprint's weights, or with --to-fallback serve its fallback model."""
-    from stack.ops.traffic import execute_fallback, execute_rollback, plan_fallback, plan_rollback
-    from stack.ops.weights import show_split
+    from mlstack.stack.ops.traffic import execute_fallback, execute_rollback, plan_fallback, plan_rollback
+    from mlstack.stack.ops.weights import show_split
 
     timing = _ops(lambda: _timing("0s", poll, timeout))
     lease_seconds = _ops(lambda: _duration("--lease", lease))
@@ -483,7 +483,7 @@ def rollback(
 
 
 def _fallback_edit(file: Path, env: str, target: EndpointTarget) -> None:
-    from stack.ops.blueprint_edit import variant_edits
+    from mlstack.stack.ops.blueprint_edit import variant_edits
 
     key = target.fallback_model_key or ""
     diff = variant_edits(file, env, target.key, {v.name: {"model": key} for v in target.variants})

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blueprints.load import ResolvedBlueprint
-from stack.cost.estimate import CostReport, LineItem, cost_report, usd
-from stack.cost.prices import PriceBook, short_type
-from stack.plan.engine import Plan, PlannedResource
-from stack.plan.revision import plan_at_revision
+from mlstack.blueprints.load import ResolvedBlueprint
+from mlstack.stack.cost.estimate import CostReport, LineItem, cost_report, usd
+from mlstack.stack.cost.prices import PriceBook, short_type
+from mlstack.stack.plan.engine import Plan, PlannedResource
+from mlstack.stack.plan.revision import plan_at_revision
 
 ENV_TOKEN = "<env>"
 DIGEST_TOKEN = "<digest>"
@@ -155,14 +155,14 @@ def diff_plans(
 
 def diff_environments(path: Path, base_env: str, head_env: str, prices: PriceBook | None = None) -> PlanDiff:
     """`mlstack diff FILE --env base_env --env head_env`."""
-    from stack.plan import plan_file
+    from mlstack.stack.plan import plan_file
 
     return diff_plans(plan_file(path, base_env), plan_file(path, head_env), prices)
 
 
 def diff_revision(path: Path, environment: str, revision: str, prices: PriceBook | None = None) -> PlanDiff:
     """`mlstack diff FILE --env E --base REV`: the blueprint at git revision REV against the working tree."""
-    from stack.plan import plan_file
+    from mlstack.stack.plan import plan_file
 
     head = plan_file(path, environment)
     base = plan_at_revision(path, environment, revision)

@@ -43,12 +43,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NamedTuple
 
-from blueprints.load import ResolvedBlueprint
-from blueprints.schema import Endpoint, Model
-from components import instances, sizing
-from components.kubernetes import cron
-from components.naming import platform_prefix
-from stack.cost.prices import (
+from mlstack.blueprints.load import ResolvedBlueprint
+from mlstack.blueprints.schema import Endpoint, Model
+from mlstack.components import instances, sizing
+from mlstack.components.kubernetes import cron
+from mlstack.components.naming import platform_prefix
+from mlstack.stack.cost.prices import (
     AUTOSCALING,
     HOURS_PER_MONTH,
     IAM,
@@ -58,7 +58,7 @@ from stack.cost.prices import (
     mlflow_service,
     short_type,
 )
-from stack.plan.engine import UNKNOWN_TEXT, Plan, PlannedResource
+from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan, PlannedResource
 
 # 730 h / 24 h = 30.417 days; two decimals keep the arithmetic in a report short enough to redo by hand.
 DAYS_PER_MONTH = 30.42

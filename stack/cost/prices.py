@@ -56,9 +56,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprints.errors import BlueprintInvalid, Problem, shown
-from blueprints.yaml_source import character_problems, parse_yaml, read_text
-from components import instances
+from mlstack.blueprints.errors import BlueprintInvalid, Problem, shown
+from mlstack.blueprints.yaml_source import character_problems, parse_yaml, read_text
+from mlstack.components import instances
 
 SERVICE_PRICES_CSV = instances.DATA / "service_prices.csv"
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from stack.ops.aws import ApiError, Aws, OpsFailed
+from mlstack.stack.ops.aws import ApiError, Aws, OpsFailed
 
 PARAMETER_ROOT = "/mlstack/rollouts"
 LEASE_SECONDS = 300.0

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from stack.ops.aws import ApiError, Aws
-from stack.ops.target import ScalingRange
+from mlstack.stack.ops.aws import ApiError, Aws
+from mlstack.stack.ops.target import ScalingRange
 
 # Statuses of an endpoint that a change is still under way in (API_DescribeEndpoint.html#EndpointStatus).
 CHANGING = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed", "Deleting"})

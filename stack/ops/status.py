@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from stack.ops.aws import Aws
-from stack.ops.ledger import Ledger, Progress, abandoned
-from stack.ops.live import (
+from mlstack.stack.ops.aws import Aws
+from mlstack.stack.ops.ledger import Ledger, Progress, abandoned
+from mlstack.stack.ops.live import (
     CHANGING,
     AlarmState,
     LiveEndpoint,
@@ -17,9 +17,9 @@ from stack.ops.live import (
     describe_config,
     scalable_targets,
 )
-from stack.ops.live import describe_endpoint as read_endpoint
-from stack.ops.target import EndpointTarget, ScalingRange
-from stack.ops.weights import same_split, show_split
+from mlstack.stack.ops.live import describe_endpoint as read_endpoint
+from mlstack.stack.ops.target import EndpointTarget, ScalingRange
+from mlstack.stack.ops.weights import same_split, show_split
 
 Kind = Literal["rollback", "drift", "updating", "failed", "not-deployed"]
 

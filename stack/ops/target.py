@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blueprints.errors import BlueprintInvalid, Problem
-from blueprints.load import ResolvedBlueprint
-from stack.plan.engine import Plan, PlannedResource
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
+from mlstack.blueprints.load import ResolvedBlueprint
+from mlstack.stack.plan.engine import Plan, PlannedResource
 
 ENDPOINT_COMPONENT = "mlstack:serving:ModelEndpoint"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
@@ -167,7 +167,7 @@ def apply_stack_outputs(environment: Environment, outputs_file: Path) -> Environ
     The names are the program's, so they agree unless the stack was deployed from another
     blueprint or environment; acting on the wrong endpoint is worse than refusing.
     """
-    from blueprints.yaml_source import read_text
+    from mlstack.blueprints.yaml_source import read_text
 
     text = read_text(outputs_file, "stack outputs", kind="stack output files")
     try:

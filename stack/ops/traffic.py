@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from stack.ops.aws import ApiError, Aws, OpsFailed
-from stack.ops.ledger import Ledger, Lock, LostLock, Progress, abandoned
-from stack.ops.live import AlarmState, LiveEndpoint, alarm_states, describe_config, describe_endpoint
-from stack.ops.status import CREATED_BY_TAG
-from stack.ops.target import EndpointTarget
-from stack.ops.weights import format_duration, same_split, show_split, step_weights
+from mlstack.stack.ops.aws import ApiError, Aws, OpsFailed
+from mlstack.stack.ops.ledger import Ledger, Lock, LostLock, Progress, abandoned
+from mlstack.stack.ops.live import AlarmState, LiveEndpoint, alarm_states, describe_config, describe_endpoint
+from mlstack.stack.ops.status import CREATED_BY_TAG
+from mlstack.stack.ops.target import EndpointTarget
+from mlstack.stack.ops.weights import format_duration, same_split, show_split, step_weights
 
 RESUMABLE = frozenset({"shift", "promote"})
 
@@ -367,7 +367,7 @@ def _input_members(value: Any, shape: Any) -> Any:
 
 
 def fallback_config_name(endpoint_name: str, serving_config: str, fallback_model: str) -> str:
-    from components.naming import endpoint_config_name
+    from mlstack.components.naming import endpoint_config_name
 
     return endpoint_config_name(endpoint_name, {"fallback": fallback_model, "from": serving_config})
 

@@ -6,15 +6,15 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blueprints.errors import BlueprintInvalid, Problem
-from blueprints.load import ResolvedBlueprint, load_for_environment
-from components.naming import platform_prefix
-from stack import program
-from stack.plan.engine import Plan, run_offline
-from stack.plan.provenance import resource_paths
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
+from mlstack.blueprints.load import ResolvedBlueprint, load_for_environment
+from mlstack.components.naming import platform_prefix
+from mlstack.stack import program
+from mlstack.stack.plan.engine import Plan, run_offline
+from mlstack.stack.plan.provenance import resource_paths
 
 if TYPE_CHECKING:
-    from stack.plan.lifecycle import UpdatePlan
+    from mlstack.stack.plan.lifecycle import UpdatePlan
 
 PROJECT = "mlstack"
 
@@ -48,8 +48,8 @@ def update_against(
 ) -> UpdatePlan | None:
     """What `pulumi up` of `planned` would do to the stack deployed from the blueprint at git
     `revision`, or to the one an earlier plan or `pulumi stack export` (`base_file`) shows."""
-    from stack.plan.lifecycle import base_from_plan, read_base_file, update_plan
-    from stack.plan.revision import plan_at_revision
+    from mlstack.stack.plan.lifecycle import base_from_plan, read_base_file, update_plan
+    from mlstack.stack.plan.revision import plan_at_revision
 
     if revision is not None and base_file is not None:
         raise BlueprintInvalid([Problem(str(base_file), 1, 1, "", "give --base or --base-plan, not both")])

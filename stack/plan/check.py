@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blueprints.load import ResolvedBlueprint
-from policies.offline import Report, evaluate, from_plan, from_preview_json
-from policies.preview import PreviewInvalid, located, read_preview_json
-from policies.settings import CeilingDriver, CostEstimate, PolicySettings, Suppression
-from stack.plan.engine import Plan
+from mlstack.blueprints.load import ResolvedBlueprint
+from mlstack.policies.offline import Report, evaluate, from_plan, from_preview_json
+from mlstack.policies.preview import PreviewInvalid, located, read_preview_json
+from mlstack.policies.settings import CeilingDriver, CostEstimate, PolicySettings, Suppression
+from mlstack.stack.plan.engine import Plan
 
 if TYPE_CHECKING:
-    from stack.plan.lifecycle import UpdatePlan
+    from mlstack.stack.plan.lifecycle import UpdatePlan
 
 
 def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | None = None) -> PolicySettings:
@@ -39,8 +39,8 @@ def policy_settings(resolved: ResolvedBlueprint, cost_estimate: CostEstimate | N
 
 def cost_estimate(resolved: ResolvedBlueprint, plan: Plan, prices: Path | None = None) -> CostEstimate:
     """The environment's estimated monthly cost at baseline and at ceiling, for the budget rule."""
-    from stack.cost.estimate import budget_status, cost_report
-    from stack.cost.prices import load_price_book
+    from mlstack.stack.cost.estimate import budget_status, cost_report
+    from mlstack.stack.cost.prices import load_price_book
 
     report = cost_report(plan, resolved, load_price_book(prices))
     status = budget_status(report, resolved)

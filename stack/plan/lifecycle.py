@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprints.errors import BlueprintInvalid, Problem
-from stack.plan import replace_rules
-from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
+from mlstack.stack.plan import replace_rules
+from mlstack.stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan
 
 Op = Literal["same", "create", "update", "replace", "delete"]
 OPS: tuple[Op, ...] = ("same", "create", "update", "replace", "delete")

@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource
+from mlstack.stack.plan.engine import SECRET_TEXT, UNKNOWN_TEXT, Plan, PlannedResource
 
 ANNOTATION_PREFIX = "plan.mlstack.dev/"
 UNKNOWN_ANNOTATION = f"{ANNOTATION_PREFIX}known-after-apply"

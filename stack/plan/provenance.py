@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from blueprints.load import display_path
-from blueprints.yaml_source import Path_, SourceDocument, read_yaml
-from policies.offline import Report, SourceLocation, type_of, urn_key
+from mlstack.blueprints.load import display_path
+from mlstack.blueprints.yaml_source import Path_, SourceDocument, read_yaml
+from mlstack.policies.offline import Report, SourceLocation, type_of, urn_key
 
 _STACK_TYPE = "pulumi:pulumi:Stack"
 

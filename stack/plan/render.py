@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.tree import Tree
 
-from components import instances
-from components.endpoint import MODEL_GROUP_TAG
-from stack.cost.estimate import CostReport, report_totals, usd
-from stack.plan.engine import Plan, PlannedResource
+from mlstack.components import instances
+from mlstack.components.endpoint import MODEL_GROUP_TAG
+from mlstack.stack.cost.estimate import CostReport, report_totals, usd
+from mlstack.stack.plan.engine import Plan, PlannedResource
 
 if TYPE_CHECKING:
-    from stack.plan.lifecycle import UpdatePlan, UpdateStep
+    from mlstack.stack.plan.lifecycle import UpdatePlan, UpdateStep
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

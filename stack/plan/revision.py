@@ -10,11 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blueprints.errors import BlueprintInvalid, Problem
+from mlstack.blueprints.errors import BlueprintInvalid, Problem
 
 if TYPE_CHECKING:
-    from blueprints.load import ResolvedBlueprint
-    from stack.plan.engine import Plan
+    from mlstack.blueprints.load import ResolvedBlueprint
+    from mlstack.stack.plan.engine import Plan
 
 
 @contextmanager
@@ -52,7 +52,7 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
 
 def plan_at_revision(path: Path, environment: str, revision: str) -> tuple[ResolvedBlueprint, Plan]:
     """Plan `environment` of the blueprint as it was at git `revision` (with today's program)."""
-    from stack.plan import plan_file
+    from mlstack.stack.plan import plan_file
 
     with blueprint_at_revision(path, revision) as (old_path, shown):
         try:
