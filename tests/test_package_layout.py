@@ -20,8 +20,7 @@ SOURCES = sorted(
     path
     for folder in (*FLOORS, "tests", "bench", "mlstack")
     for path in (REPO / folder).rglob("*.py")
-    if not any(part in {"__pycache__", ".venv"} for part in path.parts)
-    and not (REPO / "mlstack") in path.parents
+    if (not any(part in {"__pycache__", ".venv"} for part in path.parts) and (REPO / "mlstack") not in path.parents)
     or (path.parent == REPO / "mlstack")
 )
 
