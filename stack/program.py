@@ -729,3 +729,27 @@ def run(resolved: ResolvedBlueprint) -> None:
     """The Pulumi program body, shared by `pulumi up` and the offline plan."""
     for output_name, value in build_platform(resolved).items():
         pulumi.export(output_name, value)
+
+
+def run_from_stack_config() -> None:
+    """The program of a Pulumi project that deploys one blueprint: this repository's, or a team's.
+
+    Stack config: `mlstack:blueprint` (the blueprint's path, relative to the project, where
+    Pulumi.yaml is) and `mlstack:environment` (one of its environments). The project root comes
+    from the Pulumi engine, not from where mlstack is installed, so the same call serves a source
+    checkout and a team repository that installed mlstack as a package.
+    """
+    from pathlib import Path
+
+    from mlstack.blueprints.errors import BlueprintInvalid
+    from mlstack.blueprints.load import load_for_environment
+
+    config = pulumi.Config("mlstack")
+    blueprint_path = Path(pulumi.get_root_directory() or ".") / config.require("blueprint")
+    environment = config.require("environment")
+    try:
+        resolved = load_for_environment(blueprint_path, environment)
+    except BlueprintInvalid as invalid:
+        # Pulumi shows the message: every problem with its line, not a traceback.
+        raise pulumi.RunError(f"blueprint {blueprint_path} is invalid:\n{invalid}") from None
+    run(resolved)

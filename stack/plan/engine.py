@@ -13,6 +13,7 @@ import atexit
 import gc
 import hashlib
 import itertools
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -276,6 +277,9 @@ def run_offline(
     # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
     settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    # The SDK's mock settings leave the project root (pulumi.get_root_directory()) a placeholder
+    # string; offline, the project is where the plan runs.
+    settings.SETTINGS.root_directory = os.getcwd()
     resolved_outputs: dict[str, Any] = {}
 
     async def body() -> None:
