@@ -28,6 +28,7 @@ from mlstack.stack.cli.common import (
     write_atomically,
 )
 from mlstack.stack.cli.cost import cost, diff
+from mlstack.stack.cli.docs import docs
 from mlstack.stack.cli.init import init
 from mlstack.stack.cli.instances import instances
 from mlstack.stack.cli.ops import promote, rollback, shift, status
@@ -287,8 +288,9 @@ def schema(
 # Cost and diff live in their own module; registered here so `mlstack --help` lists them.
 app.command()(cost)
 app.command()(diff)
-# A team repository for one blueprint; the instance finder.
+# A team repository for one blueprint, the page that documents a platform, the instance finder.
 app.command()(init)
+app.command()(docs)
 app.command()(instances)
 # Day-2 operations on a deployed environment (boto3; the plan names what they act on).
 app.command()(status)

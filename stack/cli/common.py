@@ -63,10 +63,20 @@ PricesOption = Annotated[
 ]
 
 
+class BadFlag(Exception):
+    """A flag's value is unusable: one line naming the flag, exit 2."""
+
+    def __init__(self, flag: str, message: str) -> None:
+        super().__init__(f"{flag}: {message}")
+
+
 def guarded(action: Callable[[], T]) -> T:
     """Run `action`; turn bad input into exit 2 with every problem, and bugs into exit 3."""
     try:
         return action()
+    except BadFlag as bad:
+        err.print(f"mlstack: {bad}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
     except BlueprintInvalid as invalid:
         for problem in invalid.problems:
             err.print(str(problem), markup=False)

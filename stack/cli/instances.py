@@ -23,12 +23,8 @@ EXIT_NOTHING_FITS = 1
 DEFAULT_LIMIT = 10
 
 
-class _BadFlag(Exception):
-    """A flag's value is unusable (exit 2, one line)."""
-
-
-def _flag_problem(flag: str, message: str) -> _BadFlag:
-    return _BadFlag(f"{flag}: {message}")
+def _flag_problem(flag: str, message: str) -> cli.BadFlag:
+    return cli.BadFlag(flag, message)
 
 
 def _number(flag: str, text: str, what: str) -> float:
@@ -99,7 +95,7 @@ def _region(text: str) -> str:
 
 
 def query_of(params: str | None, dtype: str | None, gpus: str | None, region: str, max_price: str | None) -> Query:
-    """The finder's query from the flags' text; raises _BadFlag naming the first bad flag."""
+    """The finder's query from the flags' text; raises BadFlag naming the first bad flag."""
     from mlstack.stack.cost.finder import Query
 
     parameters = None
@@ -164,13 +160,8 @@ def instances(
     from mlstack.stack.cost.prices import load_price_book
 
     def run() -> tuple[Search, int | None]:
-        try:
-            query = query_of(params, dtype, gpus, region, max_price)
-            rows = _limit(limit)
-        except _BadFlag as bad:
-            cli.err.print(f"mlstack: {bad}", markup=False)
-            raise typer.Exit(cli.EXIT_INVALID) from None
-        return find(query, load_price_book(prices)), rows
+        query = query_of(params, dtype, gpus, region, max_price)
+        return find(query, load_price_book(prices)), _limit(limit)
 
     search, rows = cli.guarded(run)
     shown = search.matches[:rows] if rows else search.matches

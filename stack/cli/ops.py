@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.table import Table
 
-from mlstack.stack.cli.common import EXIT_INVALID, BlueprintFile, err, guarded, out, print_wrapped
+from mlstack.stack.cli.common import EXIT_INVALID, BadFlag, BlueprintFile, err, guarded, out, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -58,7 +58,7 @@ def _ops(action: Callable[[], T]) -> T:
     def run() -> T:
         try:
             return action()
-        except (OpsUnusable, _BadFlag) as unusable:
+        except OpsUnusable as unusable:
             err.print(f"mlstack: {unusable}", markup=False)
             raise typer.Exit(EXIT_INVALID) from None
         except (OpsFailed, ApiError) as failure:
@@ -68,12 +68,8 @@ def _ops(action: Callable[[], T]) -> T:
     return guarded(run)
 
 
-class _BadFlag(Exception):
-    """A flag's value is unusable (exit 2)."""
-
-
-def _flag_problem(flag: str, message: str) -> _BadFlag:
-    return _BadFlag(f"{flag}: {message}")
+def _flag_problem(flag: str, message: str) -> BadFlag:
+    return BadFlag(flag, message)
 
 
 def _duration(flag: str, text: str) -> float:
