@@ -10,7 +10,7 @@ import contextlib
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -94,24 +94,41 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write all of `text` or nothing: a failed run never leaves half a file behind.
+    """Write all of `text` or nothing: a failed run never leaves half a file behind."""
+    write_all({path: text})
+
+
+def write_all(files: Mapping[Path, str]) -> None:
+    """Write every file or none: each goes to a temporary file beside it, and no target is
+    replaced until all are written.
 
     An output that cannot be written (a read-only directory, /proc, a directory in the way) is an
     unusable environment: exit 2 with one line, never a traceback, and never exit 1, which
     `mlstack check` reserves for findings.
     """
-    temporary: str | None = None
+    written: list[tuple[str, Path]] = []
+    current: Path | None = None
+    # Temporary files are private (0600); an output gets the mode any new file would.
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
-            temporary = handle.name
-            handle.write(text)
-        os.replace(temporary, path)
+        for path, text in files.items():
+            current = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", dir=path.parent, delete=False, prefix=f".{path.name}.", suffix=".tmp", encoding="utf-8"
+            ) as handle:
+                written.append((handle.name, path))
+                handle.write(text)
+            os.chmod(handle.name, 0o666 & ~umask)
+        for temporary, path in written:
+            current = path
+            os.replace(temporary, path)
     except OSError as error:
-        if temporary is not None:
+        for temporary, _ in written:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-        err.print(f"mlstack: cannot write {path}: {error.strerror or error}", markup=False)
+        err.print(f"mlstack: cannot write {current}: {error.strerror or error}", markup=False)
         raise typer.Exit(EXIT_INVALID) from None
 
 

@@ -26,11 +26,8 @@ price file) or an unusable environment (an unwritable DIR, `--svg` without Graph
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -88,7 +85,7 @@ def docs(
     files = {output_dir / f"{data.stem}.md": markdown, output_dir / f"{data.stem}.dot": dot_text}
     if svg_text is not None:
         files[output_dir / f"{data.stem}.svg"] = svg_text
-    write_all(files)
+    cli.write_all(files)
     for path in files:
         cli.err.print(f"wrote {path}", markup=False)
     if svg_text is None:
@@ -140,32 +137,3 @@ def _draw(renderer: str, dot_text: str) -> str:
         message = result.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"dot -Tsvg exited {result.returncode}: {message}")
     return result.stdout.decode("utf-8")
-
-
-def write_all(files: dict[Path, str]) -> None:
-    """Write every file or none (as `common.write_atomically` does for one): an unwritable
-    directory exits 2 with one line, and no target is replaced until all are written."""
-    written: list[tuple[str, Path]] = []
-    current: Path | None = None
-    # Temporary files are private (0600); a page meant to be published gets what any new file would.
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        for path, text in files.items():
-            current = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", dir=path.parent, delete=False, prefix=f".{path.name}.", suffix=".tmp", encoding="utf-8"
-            ) as handle:
-                written.append((handle.name, path))
-                handle.write(text)
-            os.chmod(handle.name, 0o666 & ~umask)
-        for temporary, path in written:
-            current = path
-            os.replace(temporary, path)
-    except OSError as error:
-        for temporary, _ in written:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        cli.err.print(f"mlstack: cannot write {current}: {error.strerror or error}", markup=False)
-        raise typer.Exit(cli.EXIT_INVALID) from None

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from mlstack.stack.cli.common import EXIT_INVALID, err, guarded, out
+from mlstack.stack.cli.common import EXIT_INVALID, err, guarded, out, write_all
 
 
 def _default_blueprint(directory: Path) -> str:
@@ -103,7 +103,6 @@ def _scaffold(directory: Path, flags: _Flags, *, force: bool) -> None:
         component_problems,
         existing,
         render,
-        write,
     )
 
     if directory.exists() and not directory.is_dir():
@@ -148,10 +147,7 @@ def _scaffold(directory: Path, flags: _Flags, *, force: bool) -> None:
     in_the_way = existing(directory, files)
     if in_the_way and not force:
         _fail(f"{directory} already has {', '.join(in_the_way)}; nothing written (pass --force to overwrite)")
-    try:
-        write(directory, files)
-    except OSError as error:
-        _fail(f"cannot write {directory}: {error.strerror or error}")
+    write_all({directory / name: text for name, text in files.items()})
     out.print(f"wrote {len(files)} files to {directory}:", markup=False)
     for name in sorted(files):
         out.print(f"  {name}", markup=False)

@@ -7,7 +7,6 @@ written unless every file can be: existing files are refused first, unless force
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,17 +163,3 @@ def _answer_problems(problems: Sequence[Problem]) -> list[str]:
 
 def existing(directory: Path, files: Mapping[str, str]) -> list[str]:
     return sorted(name for name in files if (directory / name).exists())
-
-
-def write(directory: Path, files: Mapping[str, str]) -> None:
-    """Write every file, each through a temporary file and a rename (no half-written file)."""
-    # Temporary files are created 0600; the repository's files get the usual umask-based mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    for name, text in files.items():
-        target = directory / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-            tmp.write(text)
-        os.chmod(tmp.name, 0o666 & ~umask)
-        os.replace(tmp.name, target)
