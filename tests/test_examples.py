@@ -9,7 +9,8 @@ import pytest
 
 from mlstack.blueprints.load import load
 from mlstack.stack.plan import plan_file
-from mlstack.stack.plan.render import plan_tree, preview_json
+from mlstack.stack.plan.preview_json import preview_json
+from mlstack.stack.plan.render import plan_tree
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from mlstack.policies import preview
 from mlstack.stack.cli.app import app
 from mlstack.stack.plan import plan_file
-from mlstack.stack.plan.render import preview_json
+from mlstack.stack.plan.preview_json import preview_json
 from tests.conftest import EXAMPLES, REPO
 
 runner = CliRunner()

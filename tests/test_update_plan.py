@@ -17,7 +17,7 @@ from mlstack.policies.settings import PolicySettings
 from mlstack.policies.updates import RULES as UPDATE_RULES
 from mlstack.stack.plan.engine import UNKNOWN_TEXT, Plan
 from mlstack.stack.plan.lifecycle import BaseResource, base_from_plan, read_base_file, update_plan
-from mlstack.stack.plan.render import preview_json
+from mlstack.stack.plan.preview_json import preview_json
 from tests.change_catalogue import original, plan_blueprint
 from tests.conftest import EXAMPLES, REPO
 

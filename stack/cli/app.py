@@ -131,14 +131,17 @@ def plan(
     ] = None,
 ) -> None:
     """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
-    from mlstack.stack.cost.prices import load_price_book
     from mlstack.stack.plan import plan_file, update_against
-    from mlstack.stack.plan.render import plan_tree, preview_json
+    from mlstack.stack.plan.preview_json import preview_json
 
     resolved, planned = guarded(lambda: plan_file(file, env))
     update = guarded(lambda: update_against(file, env, planned, revision=base, base_file=base_plan))
-    # A broken price file is bad input in every mode, though only the tree shows costs.
-    book = guarded(lambda: load_price_book(prices))
+    # A broken price file is bad input in every mode, though only the tree shows costs; the JSON
+    # of a plan without one loads neither prices nor the cost model.
+    if prices is not None or not (as_json or output):
+        from mlstack.stack.cost.prices import load_price_book
+
+        book = guarded(lambda: load_price_book(prices))
     _print_warnings(resolved.warnings)
     if manifests is not None:
         _write_manifests(planned, manifests)
@@ -151,6 +154,7 @@ def plan(
             sys.stdout.write(text)
         return
     from mlstack.stack.cost.estimate import cost_report
+    from mlstack.stack.plan.render import plan_tree
 
     report = guarded(lambda: cost_report(planned, resolved, book))
     print_wrapped(
@@ -300,7 +304,36 @@ app.command()(rollback)
 
 
 def main() -> None:
-    app()
+    """The `mlstack` command: run it, flush what it printed, and leave without tearing down.
+
+    Tearing down an interpreter that imported ~1,600 modules (the Pulumi SDKs' generated classes)
+    took 0.6-1.0 s after a plan had printed everything. Every file a command writes is closed
+    before it returns (stack.cli.common.write_all), so once the standard streams are flushed
+    nothing is left to do, and `os._exit` keeps the exit code. An unexpected exception still takes
+    the normal path, with its traceback.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exit_:
+        code = _exit_code(exit_.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            # A closed pipe (`mlstack plan --json | head`) loses the rest of the output, not the code.
+            code = code or 1
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    # sys.exit("message") prints the message and exits 1.
+    print(code, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console, RenderableType
 
 from mlstack.blueprints.errors import BlueprintInvalid
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
@@ -25,9 +27,26 @@ EXIT_INTERNAL = 3
 # Width of text for a reader with no terminal (a CI log): wide enough that plans rarely wrap.
 LOG_WIDTH = 120
 
+
+class _Console:
+    """A rich Console made on first use: `plan --json` of a blueprint without warnings never
+    prints through one, and importing rich costs ~50 ms of its start-up."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
 # Plain lines are never wrapped (a reader greps them); trees and tables go through `print_wrapped`.
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = cast("Console", _Console(highlight=False, soft_wrap=True))
+err = cast("Console", _Console(stderr=True, highlight=False, soft_wrap=True))
 
 
 def render_width(console: Console) -> int:
@@ -134,6 +153,8 @@ def write_all(files: Mapping[Path, str]) -> None:
 
 def plain_text(renderable: RenderableType) -> str:
     """A tree or table as text without colour, at the output's width: for `-o FILE`."""
+    from rich.console import Console
+
     console = Console(file=io.StringIO(), width=render_width(out), highlight=False, color_system=None)
     print_wrapped(console, renderable)
     file = console.file

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.table import Table
 
 from mlstack.stack.cli.common import EXIT_INVALID, BadFlag, BlueprintFile, err, guarded, out, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+    from rich.table import Table
 
     from mlstack.stack.ops.aws import Aws
     from mlstack.stack.ops.status import EndpointStatus
@@ -156,6 +156,8 @@ class ConsoleReporter:
 
 
 def _status_table(status: EndpointStatus) -> Table:
+    from rich.table import Table
+
     target, live = status.target, status.live
     title = f"{target.key} ({target.endpoint_name})"
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
@@ -292,6 +294,8 @@ def status(
 
 
 def _show_steps(target: EndpointTarget, plan_steps: list[tuple[int, float, Mapping[str, float]]], done: int) -> None:
+    from rich.table import Table
+
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("step")
     table.add_column("traffic")

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlstack.blueprints.load import display_path
 from mlstack.blueprints.yaml_source import Path_, SourceDocument, read_yaml
-from mlstack.policies.offline import Report, SourceLocation, type_of, urn_key
+from mlstack.components.urns import type_of, urn_key
+
+if TYPE_CHECKING:
+    # The policy pack is loaded by what checks (`Locator`), not by every plan.
+    from mlstack.policies.offline import Report, SourceLocation
 
 _STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -67,6 +72,8 @@ class Locator:
         self.by_key = {urn_key(urn): path for urn, path in paths.items()}
 
     def at(self, path: Path_) -> SourceLocation:
+        from mlstack.policies.offline import SourceLocation
+
         line, column = self.document.position(path)
         return SourceLocation(
             file=str(self.file),
