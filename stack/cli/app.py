@@ -11,13 +11,14 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from mlstack.blueprints.errors import Problem
 from mlstack.stack.cli.common import (
     EXIT_INVALID,
+    BadFlag,
     BlueprintFile,
     PricesOption,
     err,
@@ -29,6 +30,8 @@ from mlstack.stack.cli.common import (
 )
 from mlstack.stack.cli.cost import cost, diff
 from mlstack.stack.cli.docs import docs
+from mlstack.stack.cli.fleet import AllEnvsOption, EnvsOption, FilesArgument, JobsOption, is_fleet, stacks_of
+from mlstack.stack.cli.fleet import run as run_fleet
 from mlstack.stack.cli.init import init
 from mlstack.stack.cli.instances import instances
 from mlstack.stack.cli.ops import promote, rollback, shift, status
@@ -113,12 +116,18 @@ BasePlanOption = Annotated[
 
 @app.command()
 def plan(
-    file: BlueprintFile,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan.")],
+    context: typer.Context,
+    files: FilesArgument,
+    env: EnvsOption = None,
+    all_envs: AllEnvsOption = False,
+    jobs: JobsOption = None,
     prices: PricesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print `pulumi preview --json`'s shape.")] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the JSON plan to this file instead.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the JSON plan to this file instead (many stacks: a directory, one file each)."
+        ),
     ] = None,
     base: BaseOption = None,
     base_plan: BasePlanOption = None,
@@ -130,7 +139,39 @@ def plan(
         ),
     ] = None,
 ) -> None:
-    """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does."""
+    """Plan a blueprint offline: every resource the Pulumi program would create, or with --base what an update does.
+
+    Many files or environments (--env repeated, --all-envs) plan in one run, in parallel workers.
+    """
+    if is_fleet(files, env or [], all_envs):
+        if as_json and output is None:
+            guarded(lambda: _raise(BadFlag("--json", "many stacks print one JSON document each: give -o DIR")))
+        stacks = guarded(lambda: stacks_of(files, env or [], all_envs))
+        run_fleet(context, "plan", stacks, output_directory=output, extension="json", jobs=jobs)
+    file, single_env = guarded(lambda: _single(files, env))
+    _plan_one(file, single_env, prices, as_json, output, base, base_plan, manifests)
+
+
+def _raise(error: Exception) -> NoReturn:
+    raise error
+
+
+def _single(files: list[Path], env: list[str] | None, default: str | None = None) -> tuple[Path, str]:
+    if not env and default is None:
+        raise BadFlag("--env", "name the environment")
+    return files[0], env[0] if env else str(default)
+
+
+def _plan_one(
+    file: Path,
+    env: str,
+    prices: Path | None,
+    as_json: bool,
+    output: Path | None,
+    base: str | None,
+    base_plan: Path | None,
+    manifests: Path | None,
+) -> None:
     from mlstack.stack.plan import plan_file, update_against
     from mlstack.stack.plan.preview_json import preview_json
 
@@ -183,15 +224,26 @@ def _write_manifests(planned: Plan, directory: Path) -> None:
 
 @app.command()
 def check(
-    file: Annotated[
-        Path | None,
+    context: typer.Context,
+    files: Annotated[
+        list[Path] | None,
         typer.Argument(
-            help="Blueprint YAML file (its `policies:` section configures the rules).", readable=False, exists=False
+            help="Blueprint YAML file(s) (each one's `policies:` section configures the rules).",
+            readable=False,
+            exists=False,
+            show_default=False,
         ),
     ] = None,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment to check.")] = "prod",
+    env: Annotated[
+        list[str] | None, typer.Option("--env", "-e", help="Environment to check (default prod; repeatable).")
+    ] = None,
+    all_envs: AllEnvsOption = False,
+    jobs: JobsOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json, sarif or junit.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file (many stacks: a directory, one file each)."),
+    ] = None,
     preview_json: Annotated[
         Path | None,
         typer.Option(
@@ -207,7 +259,45 @@ def check(
     """Run the policy pack offline: exit 1 on mandatory violations, 0 otherwise.
 
     With --base or --base-plan, the update rules also judge what `pulumi up` would do to the deployed stack.
+    Many files or environments (--env repeated, --all-envs) check in one run; the exit code is the worst.
     """
+    if files and is_fleet(files, env or [], all_envs):
+        extension = REPORT_EXTENSIONS.get(output_format)
+        if extension is None or preview_json is not None:
+            flag, why = (
+                ("--format", "must be one of " + ", ".join(REPORT_EXTENSIONS))
+                if extension is None
+                else ("--preview-json", "checks one stack: give one file and one --env")
+            )
+            guarded(lambda: _raise(BadFlag(flag, why)))
+        stacks = guarded(lambda: stacks_of(files, env or [], all_envs))
+        run_fleet(context, "check", stacks, output_directory=output, extension=str(extension), jobs=jobs)
+    _check_one(
+        files[0] if files else None,
+        env[0] if env else "prod",
+        output_format,
+        output,
+        preview_json,
+        prices,
+        base,
+        base_plan,
+    )
+
+
+# The file each report format is written to in a directory of many stacks' reports.
+REPORT_EXTENSIONS = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml"}
+
+
+def _check_one(
+    file: Path | None,
+    env: str,
+    output_format: str,
+    output: Path | None,
+    preview_json: Path | None,
+    prices: Path | None,
+    base: str | None,
+    base_plan: Path | None,
+) -> None:
     from mlstack.blueprints.load import load_for_environment
     from mlstack.policies.report import render, summary_line, to_table
     from mlstack.policies.settings import PolicySettings

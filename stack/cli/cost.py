@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mlstack.stack.cli import common as cli
+from mlstack.stack.cli.fleet import AllEnvsOption, EnvsOption, FilesArgument, JobsOption
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -23,12 +25,40 @@ DIFF_FORMATS = ("text", "markdown", "json")
 
 
 def cost(
-    file: cli.BlueprintFile,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment to price.")],
+    context: typer.Context,
+    files: FilesArgument,
+    env: EnvsOption = None,
+    all_envs: AllEnvsOption = False,
+    jobs: JobsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON (deterministic).")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the JSON estimate to this file (many stacks: a directory, one file each)."
+        ),
+    ] = None,
     prices: cli.PricesOption = None,
 ) -> None:
-    """Estimate an environment's monthly cost: per component and resource, baseline and ceiling, with provenance."""
+    """Estimate an environment's monthly cost: per component and resource, baseline and ceiling, with provenance.
+
+    Many files or environments (--env repeated, --all-envs) are priced in one run.
+    """
+    from mlstack.stack.cli.fleet import is_fleet, stacks_of
+    from mlstack.stack.cli.fleet import run as run_fleet
+
+    if is_fleet(files, env or [], all_envs):
+        stacks = cli.guarded(lambda: stacks_of(files, env or [], all_envs))
+        run_fleet(context, "cost", stacks, output_directory=output, extension="json", jobs=jobs)
+    if not env:
+        cli.guarded(_no_environment)
+    _cost_one(files[0], env[0] if env else "", as_json, output, prices)
+
+
+def _no_environment() -> None:
+    raise cli.BadFlag("--env", "name the environment")
+
+
+def _cost_one(file: Path, env: str, as_json: bool, output: Path | None, prices: Path | None) -> None:
     from mlstack.stack.cost.estimate import cost_report
     from mlstack.stack.cost.prices import load_price_book
     from mlstack.stack.plan import plan_file
@@ -41,10 +71,13 @@ def cost(
         return cost_report(planned, resolved, book)
 
     report = cli.guarded(run)
-    if as_json:
-        sys.stdout.write(
-            cli.guarded(lambda: json.dumps(report.to_json(), indent=2, sort_keys=True, allow_nan=False)) + "\n"
-        )
+    if as_json or output is not None:
+        text = cli.guarded(lambda: json.dumps(report.to_json(), indent=2, sort_keys=True, allow_nan=False)) + "\n"
+        if output is not None:
+            cli.write_atomically(output, text)
+            cli.err.print(f"wrote {output}", markup=False)
+        else:
+            sys.stdout.write(text)
         return
     cli.print_wrapped(cli.out, cost_table(report))
     for line in cost_footer(report):
