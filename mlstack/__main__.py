@@ -2,4 +2,6 @@
 
 from mlstack.stack.cli.app import main
 
-main()
+# Guarded: a spawned worker process (fleets, --jobs) imports the main module again.
+if __name__ == "__main__":
+    main()
