@@ -80,7 +80,8 @@ def test_the_repository_files(tmp_path: Path) -> None:
     for command in ("mlstack validate", "mlstack plan", "mlstack cost", "mlstack diff", "mlstack check"):
         assert command in steps
     assert "--format sarif" in steps
-    assert workflow["jobs"]["check"]["strategy"]["matrix"]["environment"] == ["dev", "prod"]
+    assert "--all-envs" in steps
+    assert "for env in dev prod; do" in steps
     assert "uv run mlstack plan blueprint.yaml --env dev" in (tmp_path / "README.md").read_text()
     assert oct((tmp_path / "blueprint.yaml").stat().st_mode & 0o777) != "0o600"
 
