@@ -429,20 +429,49 @@ class _Context:
         self.prices = prices
         self.prefix = platform_prefix(resolved.blueprint.blueprint, resolved.environment_name)
         self.by_urn = {resource.urn: resource for resource in plan.resources}
+        # The plan indexed once: each configuration, schedule and variant is priced by lookups, not
+        # by scanning the plan (`Plan.by_type` is a scan; once per configuration it was quadratic).
+        by_type: dict[str, list[PlannedResource]] = {}
+        for resource in plan.resources:
+            by_type.setdefault(resource.type, []).append(resource)
+        self.endpoints = by_type.get(ENDPOINT, [])
+        # The first endpoint (in plan order) using each configuration name, and under each parent.
+        self.endpoint_by_config: dict[str, PlannedResource] = {}
+        self.endpoint_by_parent: dict[str | None, PlannedResource] = {}
+        for endpoint in self.endpoints:
+            config_name = endpoint.inputs.get("endpointConfigName")
+            if isinstance(config_name, str):
+                self.endpoint_by_config.setdefault(config_name, endpoint)
+            self.endpoint_by_parent.setdefault(endpoint.parent, endpoint)
+        self.blueprint_endpoints: dict[str, Endpoint] = {}
+        for declared in self.blueprint.endpoints:
+            self.blueprint_endpoints.setdefault(f"{self.prefix}-{declared.name}", declared)
+        self.job_definitions = [r for r in plan.resources if _JOB_DEFINITION.match(r.type)]
+        # The first job definition (in plan order) by either of its names, and under each parent.
+        self.job_by_name: dict[str, PlannedResource] = {}
+        self.job_by_parent: dict[str | None, PlannedResource] = {}
+        for definition in self.job_definitions:
+            for name in _job_names(definition):
+                if isinstance(name, str):
+                    self.job_by_name.setdefault(name, definition)
+            self.job_by_parent.setdefault(definition.parent, definition)
+        # The cheapest cheaper type per (current type, its rate, what the model needs): the answer
+        # depends on nothing else, and searching the catalogue per variant was most of the estimate.
+        self.cheapest: dict[tuple[str, float, _Needs], tuple[float, str, Rate] | None] = {}
         self.suggestions: list[Suggestion] = []
         self.scaling: dict[str, tuple[int, int]] = {}
-        for target in plan.by_type(SCALING_TARGET):
+        for target in by_type.get(SCALING_TARGET, []):
             resource_id = target.inputs.get("resourceId")
             low, high = _int(target.inputs.get("minCapacity")), _int(target.inputs.get("maxCapacity"))
             if isinstance(resource_id, str) and low is not None and high is not None:
                 self.scaling[resource_id] = (low, high)
         self.models_by_name = {
-            str(model.inputs.get("name")): model for model in plan.by_type(MODEL) if model.inputs.get("name")
+            str(model.inputs.get("name")): model for model in by_type.get(MODEL, []) if model.inputs.get("name")
         }
         self.autoscalers = _autoscalers(plan)
         self.served_models = {
             str(variant.get("modelName"))
-            for config in plan.by_type(ENDPOINT_CONFIG)
+            for config in by_type.get(ENDPOINT_CONFIG, [])
             for key in ("productionVariants", "shadowProductionVariants")
             for variant in _dicts(config.inputs.get(key))
         }
@@ -541,21 +570,19 @@ class _Context:
     # -- endpoints --
 
     def endpoint_name(self, config: PlannedResource) -> str | None:
+        """The name of the endpoint using `config`: the first naming it, else the first beside it."""
         config_name = config.inputs.get("name")
-        endpoints = self.plan.by_type(ENDPOINT)
-        for endpoint in endpoints:
-            if config_name and endpoint.inputs.get("endpointConfigName") == config_name:
-                return _str(endpoint.inputs.get("endpointName"))
-        for endpoint in endpoints:
-            if endpoint.parent == config.parent:
-                return _str(endpoint.inputs.get("endpointName"))
-        return None
+        endpoint = None
+        if isinstance(config_name, str):
+            endpoint = self.endpoint_by_config.get(config_name) if config_name else None
+        elif config_name:  # not a name a plan gives: compare as the scan did
+            endpoint = next((e for e in self.endpoints if e.inputs.get("endpointConfigName") == config_name), None)
+        if endpoint is None:
+            endpoint = self.endpoint_by_parent.get(config.parent)
+        return _str(endpoint.inputs.get("endpointName")) if endpoint is not None else None
 
     def blueprint_endpoint(self, endpoint_name: str | None) -> Endpoint | None:
-        for endpoint in self.blueprint.endpoints:
-            if endpoint_name == f"{self.prefix}-{endpoint.name}":
-                return endpoint
-        return None
+        return self.blueprint_endpoints.get(endpoint_name) if endpoint_name is not None else None
 
     def endpoint_config(self, config: PlannedResource) -> list[CostPart]:
         endpoint_name = self.endpoint_name(config)
@@ -667,15 +694,7 @@ class _Context:
         model = self.blueprint_model(endpoint, variant)
         image = self.image_of(variant.model_name)
         needs = _Needs.of(current, model, image)
-        best: tuple[float, str, Rate] | None = None
-        for candidate in instances.endpoint_instance_types():
-            if candidate.name == current.name or not needs.met_by(candidate):
-                continue
-            rate = self.prices.instance_hour(candidate.name, self.region)
-            if rate is None or rate.usd >= current_rate.usd:
-                continue
-            if best is None or (rate.usd, candidate.name) < (best[0], best[1]):
-                best = (rate.usd, candidate.name, rate)
+        best = self.cheapest_for(current, current_rate, needs)
         if best is not None:
             self.suggestions.append(
                 Suggestion(
@@ -690,6 +709,30 @@ class _Context:
                     needs=needs.text,
                 )
             )
+
+    def cheapest_for(
+        self, current: instances.InstanceType, current_rate: Rate, needs: _Needs
+    ) -> tuple[float, str, Rate] | None:
+        """`cheaper_type`, searched once per distinct (type, rate, needs)."""
+        key = (current.name, current_rate.usd, needs)
+        if key not in self.cheapest:
+            self.cheapest[key] = self.cheaper_type(current, current_rate, needs)
+        return self.cheapest[key]
+
+    def cheaper_type(
+        self, current: instances.InstanceType, current_rate: Rate, needs: _Needs
+    ) -> tuple[float, str, Rate] | None:
+        """The cheapest endpoint type that meets `needs` for less than `current_rate`, with its rate."""
+        best: tuple[float, str, Rate] | None = None
+        for candidate in instances.endpoint_instance_types():
+            if candidate.name == current.name or not needs.met_by(candidate):
+                continue
+            rate = self.prices.instance_hour(candidate.name, self.region)
+            if rate is None or rate.usd >= current_rate.usd:
+                continue
+            if best is None or (rate.usd, candidate.name) < (best[0], best[1]):
+                best = (rate.usd, candidate.name, rate)
+        return best
 
     def blueprint_model(self, endpoint: Endpoint | None, variant: _Variant) -> Model | None:
         if endpoint is None:
@@ -714,13 +757,15 @@ class _Context:
     # -- monitoring, tracking --
 
     def job_definition(self, schedule: PlannedResource) -> PlannedResource | None:
+        """The schedule's job definition: the first named as it says, else the first beside it."""
         config = schedule.inputs.get("monitoringScheduleConfig")
         wanted = config.get("monitoringJobDefinitionName") if isinstance(config, dict) else None
-        candidates = [r for r in self.plan.resources if _JOB_DEFINITION.match(r.type)]
-        for definition in candidates:
-            if wanted and wanted in (definition.inputs.get("name"), definition.inputs.get("jobDefinitionName")):
-                return definition
-        return next((d for d in candidates if d.parent == schedule.parent), None)
+        found = None
+        if isinstance(wanted, str):
+            found = self.job_by_name.get(wanted) if wanted else None
+        elif wanted:  # not a name a plan gives: compare as the scan did
+            found = next((d for d in self.job_definitions if wanted in _job_names(d)), None)
+        return found if found is not None else self.job_by_parent.get(schedule.parent)
 
     def monitoring_schedule(self, schedule: PlannedResource) -> list[CostPart]:
         config = schedule.inputs.get("monitoringScheduleConfig")
@@ -1115,6 +1160,11 @@ def _pod_template_spec(resource: PlannedResource) -> Mapping[str, Any]:
     if resource.type == K8S_CRON_JOB:
         spec = _mapping(_mapping(spec.get("jobTemplate")).get("spec"))
     return _mapping(_mapping(spec.get("template")).get("spec"))
+
+
+def _job_names(definition: PlannedResource) -> tuple[Any, Any]:
+    """A job definition's `name` (pulumi-aws) and `jobDefinitionName` (aws-native)."""
+    return definition.inputs.get("name"), definition.inputs.get("jobDefinitionName")
 
 
 def _autoscalers(plan: Plan) -> dict[tuple[str, str, str], tuple[int, int]]:
