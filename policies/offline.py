@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from mlstack.policies.framework import Outcome, Rule, UpdateView, checking_props
+from mlstack.policies.framework import Outcome, Rule, UpdateView, checking_props, index_of
 from mlstack.policies.preview import SKIPPED_OPS, preview_problems
 from mlstack.policies.rules import ALL_RULES
 from mlstack.policies.settings import Level, PolicySettings, Suppression
@@ -216,6 +216,8 @@ def evaluate(
     """
     by_urn = {r.urn: r for r in resources}
     stack = list(resources)
+    # Built once, here, and shared by every stack rule (framework.index_of holds it for `stack`).
+    index = index_of(stack)
     findings: list[Finding] = []
     proofs: list[Proven] = []
     checked: list[tuple[str, str]] = []
@@ -256,7 +258,8 @@ def evaluate(
             continue
         policy: Any = rule.to_policy(settings)  # the very object the CrossGuard pack registers
         if rule.kind == "resource":
-            for resource in resources:
+            # A typed rule visits only its types' resources (in stack order), not the whole stack.
+            for resource in index.of_type(*rule.resource_types) if rule.resource_types else stack:
                 if not rule.applies_to(resource.resource_type):
                     continue
                 checked.append((rule.name, resource.urn))

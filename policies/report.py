@@ -241,7 +241,12 @@ def tool_version() -> str:
 def to_junit(report: Report) -> str:
     """One testcase per rule and resource checked; a failure for each blocking finding."""
     by_subject: dict[tuple[str, str], list[Finding]] = {}
+    # Each rule's subjects in the order first reported: a stack rule's cases, without a scan of
+    # every subject per stack rule.
+    subjects_of: dict[str, list[tuple[str, str]]] = {}
     for f in report.findings:
+        if (f.rule, f.urn) not in by_subject:
+            subjects_of.setdefault(f.rule, []).append((f.rule, f.urn))
         by_subject.setdefault((f.rule, f.urn), []).append(f)
     cases: list[tuple[str, str, list[Finding]]] = []
     proofs: dict[tuple[str, str], list[Proven]] = {}
@@ -253,7 +258,7 @@ def to_junit(report: Report) -> str:
             cases.append((rule, urn, by_subject.get((rule, urn), [])))
             seen.add((rule, urn))
         else:  # a stack rule: one case per resource it reported on, or one passing case
-            own = [key for key in by_subject if key[0] == rule]
+            own = subjects_of.get(rule, [])
             for key in own:
                 cases.append((rule, key[1], by_subject[key]))
                 seen.add(key)
