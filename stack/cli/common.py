@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -35,6 +36,16 @@ class _Console:
     def __init__(self, **options: Any) -> None:
         self._options = options
         self._console: Console | None = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        # A plain line (markup off, nothing else asked) is written as it is: rich would print the
+        # same characters (highlighting is off, lines are never wrapped) but for turning `:name:`
+        # into emoji, which no message of ours means.
+        if options == {"markup": False} and len(objects) == 1 and isinstance(objects[0], str):
+            stream = sys.stderr if self._options.get("stderr") else sys.stdout
+            stream.write(objects[0] + "\n")
+            return
+        self.__getattr__("print")(*objects, **options)
 
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
