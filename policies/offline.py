@@ -19,6 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from mlstack.components.urns import type_of
 from mlstack.policies.framework import Outcome, Rule, UpdateView, checking_props, index_of
 from mlstack.policies.preview import SKIPPED_OPS, preview_problems
 from mlstack.policies.rules import ALL_RULES
@@ -118,18 +119,6 @@ def _options(parent: str | None) -> PolicyResourceOptions:
 
 def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
-
-
-def urn_key(urn: str) -> str:
-    """A URN without its stack and project (`parent$type::name`): the same for a real and an offline stack."""
-    parts = urn.split("::", 2)
-    return parts[2] if len(parts) == 3 else urn
-
-
-def type_of(urn: str) -> str:
-    """`urn:pulumi:stack::project::parent$type::name` -> `type` (a resource no longer planned)."""
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
 Row = tuple[str, str, str, Mapping[str, Any], str | None, Sequence[str], Mapping[str, Sequence[str]]]

@@ -14,8 +14,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from mlstack.components.urns import urn_key
 from mlstack.policies.framework import Rule
-from mlstack.policies.offline import Finding, Proven, Report, SourceLocation, urn_key
+from mlstack.policies.offline import Finding, Proven, Report, SourceLocation
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_URI = "https://github.com/mlstack/mlstack"
