@@ -20,7 +20,9 @@ def _example() -> str:
 
 
 def test_the_example_is_short() -> None:
-    assert len(_example().splitlines()) <= 32
+    # Thirty lines of program, besides its imports and blank lines (ruff formats the block).
+    body = [line for line in _example().splitlines() if line.strip() and not line.startswith(("import ", "from "))]
+    assert len(body) <= 30
 
 
 def test_the_components_example_plans() -> None:
