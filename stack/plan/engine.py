@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,33 @@ class Plan:
     sources: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
     """URN -> the blueprint path that made the resource (`stack.plan.provenance`)."""
 
+    # Grouped once per plan, in plan order: the tree and the docs page ask for each node's children,
+    # which as a scan of the plan per node made their output quadratic in the resources.
+    @cached_property
+    def _by_type(self) -> dict[str, list[PlannedResource]]:
+        grouped: dict[str, list[PlannedResource]] = {}
+        for resource in self.resources:
+            grouped.setdefault(resource.type, []).append(resource)
+        return grouped
+
+    @cached_property
+    def _by_parent(self) -> dict[str | None, list[PlannedResource]]:
+        grouped: dict[str | None, list[PlannedResource]] = {}
+        for resource in self.resources:
+            grouped.setdefault(resource.parent, []).append(resource)
+        return grouped
+
     def by_type(self, resource_type: str) -> list[PlannedResource]:
-        return [r for r in self.resources if r.type == resource_type]
+        return list(self._by_type.get(resource_type, ()))
 
     def get(self, resource_type: str, name: str) -> PlannedResource:
-        for resource in self.resources:
-            if resource.type == resource_type and resource.name == name:
+        for resource in self._by_type.get(resource_type, ()):
+            if resource.name == name:
                 return resource
         raise KeyError(f"no {resource_type} named {name!r} in the plan")
 
     def children(self, parent_urn: str | None) -> list[PlannedResource]:
-        return [r for r in self.resources if r.parent == parent_urn]
+        return list(self._by_parent.get(parent_urn, ()))
 
 
 def _partition_of(region: str) -> tuple[str, str]:
