@@ -77,6 +77,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import plan_scaling  # bench/, beside this script
+
 REPO = Path(__file__).resolve().parent.parent
 CDK_LIB_VERSION = "2.275.0"
 CONSTRUCTS_VERSION = "10.8.1"
@@ -86,23 +88,10 @@ SLOW_ROUNDS = 2
 VARIANTS = ("mlstack", "cdk", "cdk-no-validation")
 LABELS = {"mlstack": "mlstack plan", "cdk": "CDK as shipped", "cdk-no-validation": "CDK_VALIDATION=false"}
 
-# Kept in step with bench/plan_scaling.py's header, plus the on-call topic the alarms notify.
-HEADER = """\
-blueprint: bench
-team: perf
-owner: perf@example.com
-cost_center: CC-0000
-region: eu-west-1
-environments:
-  prod:
-    network:
-      vpc_id: vpc-0a1b2c3d4e5f60718
-      subnet_ids: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]
-      security_group_ids: [sg-0a1b2c3d4e5f60003]
-monitoring:
-  on_call: {email: ml-oncall@example.com}
-endpoints:
-"""
+# plan_scaling's platform, plus the on-call topic the alarms notify.
+HEADER = plan_scaling.HEADER.replace(
+    "endpoints:\n", "monitoring:\n  on_call: {email: ml-oncall@example.com}\nendpoints:\n"
+)
 
 ENDPOINT = """\
   - name: ep{index}

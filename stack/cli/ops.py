@@ -488,8 +488,9 @@ def _fallback_edit(file: Path, env: str, target: EndpointTarget) -> None:
     key = target.fallback_model_key or ""
     diff = variant_edits(file, env, target.key, {v.name: {"model": key} for v in target.variants})
     out.print(
-        "The next `pulumi up` moves the endpoint back to the blueprint's configuration. To keep the fallback, "
-        "point the variants at it (and remove the candidate), then commit:",
+        "After `pulumi refresh`, or with the next change to this endpoint, `pulumi up` moves it back to the "
+        "blueprint's configuration. To keep the fallback, point the variants at it (and remove the candidate), "
+        "then commit:",
         markup=False,
     )
     out.print(diff, markup=False, end="")

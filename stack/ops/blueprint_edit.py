@@ -2,8 +2,9 @@
 
 `pulumi up` resets an endpoint's weights to its configuration's whenever it updates the endpoint
 (the component excludes DesiredWeight from the retained variant properties), and moves it back to
-the blueprint's configuration after a fallback. Until the blueprint says what the live endpoint
-does, the next deploy undoes the change, and `mlstack status` reports the difference as drift.
+the blueprint's configuration after a fallback once a refresh or a change of the endpoint shows
+Pulumi the difference. Until the blueprint says what the live endpoint does, `mlstack status`
+reports the difference as drift.
 """
 
 from __future__ import annotations
