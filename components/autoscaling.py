@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import scaling_policy_name
+from mlstack.components.sdk import aws
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.endpoint_alarms import SAGEMAKER_NAMESPACE
 from mlstack.components.naming import outcome_rule_name
+from mlstack.components.sdk import aws
 
 GRID_WIDTH = 24  # CloudWatch dashboards are 24 units wide
 WIDGET_WIDTH = 8

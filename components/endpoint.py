@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_aws_native as aws_native
 
 from mlstack.components import instances
 from mlstack.components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
@@ -21,6 +19,7 @@ from mlstack.components.endpoint_alarms import AlarmThresholds, create_endpoint_
 from mlstack.components.naming import endpoint_config_name, model_name
 from mlstack.components.options import child_options, replacement_options
 from mlstack.components.rollout import RolloutStrategy, execution_timeout_seconds
+from mlstack.components.sdk import aws, aws_native
 
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 

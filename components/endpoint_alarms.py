@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import error_rate_alarm_name, latency_alarm_name
+from mlstack.components.sdk import aws
 
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 # ModelLatency is reported in microseconds:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import feature_store_prefix, glue_table_name, role_arn, role_policy_name
 from mlstack.components.options import child_options, replacement_options
 from mlstack.components.policy_documents import platform_key_statement, sagemaker_trust_policy
+from mlstack.components.sdk import aws
 
 # SageMaker creates offline-store tables in this Glue database unless told otherwise; naming it
 # explicitly keeps the role's Glue permissions exact.

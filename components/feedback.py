@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components import naming
 from mlstack.components.feedback_handler.handler import DEFAULT_MAX_BODY_BYTES, ROUTE_METHOD, ROUTE_PATH
 from mlstack.components.options import child_options, replacement_options
+from mlstack.components.sdk import aws
 
 HANDLER_FILE = Path(__file__).resolve().parent / "feedback_handler" / "handler.py"
 ROUTE_KEY = f"{ROUTE_METHOD} {ROUTE_PATH}"

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import (
     artifact_bucket_name,
@@ -29,6 +28,7 @@ from mlstack.components.policy_documents import (
     sagemaker_trust_policy,
 )
 from mlstack.components.registry import CROSS_ENVIRONMENT_READ_ACTIONS, model_package_arns
+from mlstack.components.sdk import aws
 
 
 @dataclass

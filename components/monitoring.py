@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_aws_native as aws_native
 
 from mlstack.components.naming import (
     MONITOR_OUTCOMES,
@@ -24,6 +22,7 @@ from mlstack.components.naming import (
     outcome_rule_name,
 )
 from mlstack.components.options import child_options, replacement_options
+from mlstack.components.sdk import aws, aws_native
 
 # Paths inside the Model Monitor container (the analyzer reads and writes these).
 CAPTURE_INPUT_PATH = "/opt/ml/processing/input/endpoint"

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import role_arn
 from mlstack.components.options import child_options
+from mlstack.components.sdk import aws
 
 # What another environment's execution role may do with this environment's model versions:
 # look, not touch. Promotion copies an approved version into the target environment's group.

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.naming import role_arn, role_policy_name
 from mlstack.components.options import child_options, replacement_options
 from mlstack.components.policy_documents import platform_key_statement, sagemaker_trust_policy
 from mlstack.components.registry import model_package_arns
+from mlstack.components.sdk import aws
 
 ARTIFACT_PREFIX = "mlflow"
 

@@ -42,8 +42,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from mlstack.components.kubernetes.cron import missing_run_alarm_window, parse
 from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
@@ -52,6 +50,7 @@ from mlstack.components.kubernetes.network import workload_policy_spec
 from mlstack.components.kubernetes.pod_security import Manifest, secure_container, secure_pod_spec, wire
 from mlstack.components.options import child_options
 from mlstack.components.policy_documents import s3_bucket_and_key
+from mlstack.components.sdk import aws, k8s
 
 COMPONENT = "drift"
 MAX_CRONJOB_NAME = 52

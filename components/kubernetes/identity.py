@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 
 from mlstack.components.kubernetes.iam_documents import role_policy, trust_policy
 from mlstack.components.naming import role_arn, role_policy_name
 from mlstack.components.options import child_options, replacement_options
+from mlstack.components.sdk import aws
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
@@ -50,6 +48,7 @@ from mlstack.components.kubernetes.network import namespace_peer, workload_polic
 from mlstack.components.kubernetes.pod_security import Manifest, http_probe, secure_container, secure_pod_spec, wire
 from mlstack.components.kubernetes.service import service_url
 from mlstack.components.options import child_options
+from mlstack.components.sdk import aws, k8s
 
 # https://github.com/mlflow/mlflow docker/README.md: `-full` from 3.9.0; tag used by public deployments.
 MLFLOW_IMAGE = "ghcr.io/mlflow/mlflow:v3.10.0-full"

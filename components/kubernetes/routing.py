@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.components.kubernetes.gateway_api import (
     ENVOY_GATEWAY_API_VERSION,
@@ -24,6 +23,7 @@ from mlstack.components.kubernetes.labels import is_dns_1123_label, label_proble
 from mlstack.components.kubernetes.network import default_deny_spec
 from mlstack.components.kubernetes.pod_security import wire
 from mlstack.components.options import child_options
+from mlstack.components.sdk import k8s
 
 # Pod Security Admission: reject any pod that is not `restricted`, and say so on audit and warn too.
 # https://kubernetes.io/docs/concepts/security/pod-security-admission/

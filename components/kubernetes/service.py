@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.components.kubernetes.identity import PodIamArgs, pod_role
 from mlstack.components.kubernetes.labels import (
@@ -49,6 +48,7 @@ from mlstack.components.kubernetes.pod_security import (
 )
 from mlstack.components.kubernetes.routing import create_gateway, create_http_route, create_sticky_policy
 from mlstack.components.options import child_options
+from mlstack.components.sdk import k8s
 
 __all__ = ["GatewayRefArgs", "InferenceService", "InferenceServiceArgs", "PodIamArgs", "validate_service_args"]
 

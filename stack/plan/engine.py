@@ -28,6 +28,8 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from mlstack.components.sdk import light
+
 # The offline plan's AWS identity. 000000000000 is well-formed (12 digits) and never a real
 # account, so a plan can never be mistaken for one that talked to AWS.
 FAKE_ACCOUNT_ID = "000000000000"
@@ -277,8 +279,18 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
 atexit.register(_close_loops_at_exit)
 
 
+# `MLSTACK_OFFLINE_SDK=typed` plans through the generated SDK classes, as `pulumi up` runs the
+# program; the default is the light path (`mlstack.components.sdk`), which registers the same.
+SDK_SWITCH = "MLSTACK_OFFLINE_SDK"
+
+
 def run_offline(
-    program: Callable[[], Mapping[str, pulumi.Output[Any]]], *, project: str, stack: str, region: str
+    program: Callable[[], Mapping[str, pulumi.Output[Any]]],
+    *,
+    project: str,
+    stack: str,
+    region: str,
+    monitor_class: type[_CapturingMonitor] | None = None,
 ) -> Plan:
     """Run `program` as `pulumi preview` would, with nothing real behind it, and capture the plan.
 
@@ -290,7 +302,7 @@ def run_offline(
     # those positions offline, so the plan skips them.
     capture_stack_trace = runtime_resource._get_stack_trace
     runtime_resource._get_stack_trace = source_pb2.StackTrace
-    monitor = _CapturingMonitor(_OfflineProvider(region))
+    monitor = (monitor_class or _CapturingMonitor)(_OfflineProvider(region))
     # Each plan starts from a fresh root stack resource, so one process can plan many stacks.
     settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
@@ -310,8 +322,12 @@ def run_offline(
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    sdk = os.environ.get(SDK_SWITCH, "light")
+    if sdk not in ("light", "typed"):
+        raise ValueError(f"{SDK_SWITCH} must be light or typed, not {sdk!r}")
     try:
-        _sync_await(run_pulumi_func(body))
+        with light.registering_light(sdk == "light"):
+            _sync_await(run_pulumi_func(body))
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
