@@ -113,6 +113,29 @@ class Environment(Strict):
     )
 
 
+# Container environment variable names (SageMaker's EnvironmentKey pattern).
+EnvironmentKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=1024)]
+
+
+class PipelineStep(Strict):
+    """One container of a serial inference pipeline: a filter, the model, business rules.
+
+    A step with no `image` and no `framework` is the model's own container (its framework, image or
+    large-model container, and its `model_data`).
+    """
+
+    name: Name = Field(description="The container's hostname in the pipeline, unique within it.")
+    framework: str | None = Field(
+        default=None, description="SageMaker framework image.", json_schema_extra={"enum": list(FRAMEWORKS)}
+    )
+    framework_version: str | None = Field(default=None, description='Framework version, quoted: "1.2-1".')
+    image: ImageUri | None = Field(default=None, description="Your own container image URI.")
+    model_data: S3Uri | None = Field(default=None, description="S3 URI of this step's model.tar.gz, if it has one.")
+    environment: dict[EnvironmentKey, Annotated[str, StringConstraints(max_length=1024)]] = Field(
+        default_factory=dict, description="Environment variables of this container (at most 100)."
+    )
+
+
 class Model(Strict):
     """A model artifact and the container that serves it.
 
@@ -142,6 +165,13 @@ class Model(Strict):
     )
     model_group: str | None = Field(
         default=None, description="The registry model group this model's versions are registered in."
+    )
+    pipeline: list[PipelineStep] | None = Field(
+        default=None,
+        description="A serial inference pipeline: containers called in order, each one's response the next one's "
+        "request (CreateModel Containers with InferenceExecutionConfig Serial), at most 15. Exactly one step names "
+        "no image or framework: it is this model's own container.",
+        json_schema_extra={"maxItems": 15},
     )
 
 
@@ -203,11 +233,18 @@ class Alarms(Strict):
 class Autoscaling(Strict):
     """Instance count bounds for each variant, and the target-tracking metric."""
 
-    min: Annotated[int, Field(ge=1)]
+    min: Annotated[int, Field(ge=0)] = Field(
+        description="Fewest instances per variant; 0 only for an `async` endpoint, which then scales out from zero "
+        "when requests queue."
+    )
     max: Annotated[int, Field(ge=1)]
     target_invocations_per_instance: Annotated[int, Field(ge=1)] | None = None
     target_gpu_utilization: Annotated[float, Field(gt=0, le=100)] | None = Field(
         default=None, description="Average GPU utilisation in percent of all the instance's GPUs."
+    )
+    target_backlog_per_instance: Annotated[float, Field(gt=0)] | None = Field(
+        default=None,
+        description="async endpoints: queued requests per instance (ApproximateBacklogSizePerInstance) to hold.",
     )
     # AWS's own example: scale in slowly (a lull is often brief), scale out sooner; new SageMaker
     # instances take minutes to serve, so a shorter scale-out cooldown would stack launches.
@@ -246,8 +283,70 @@ class Traffic(Strict):
     mean_duration_ms: Annotated[float, Field(gt=0)] = Field(description="Mean compute time per request.")
 
 
+class Copies(Strict):
+    """How many copies of an inference component run; autoscaled between the two."""
+
+    min: Annotated[int, Field(ge=0)] = Field(description="Fewest copies; 0 lets the component scale to zero.")
+    max: Annotated[int, Field(ge=1)]
+
+
+class InferenceComponent(Strict):
+    """A model on an endpoint's shared instances, with the compute each copy reserves."""
+
+    name: Name
+    model: str = Field(description="Key of the model in this endpoint's `models`.")
+    cpu_cores: Annotated[float, Field(ge=0.25)] | None = Field(
+        default=None, description="CPU cores reserved per copy (NumberOfCpuCoresRequired, at least 0.25)."
+    )
+    accelerators: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="GPUs (or Neuron devices) reserved per copy (NumberOfAcceleratorDevicesRequired)."
+    )
+    memory_mb: Annotated[int, Field(ge=128)] = Field(
+        description="Memory reserved per copy in MiB (MinMemoryRequiredInMb, at least 128)."
+    )
+    copies: Copies
+    target_invocations_per_copy: Annotated[float, Field(gt=0)] | None = Field(
+        default=None,
+        description="Invocations per copy per minute to hold (SageMakerInferenceComponentInvocationsPerCopy); "
+        "needed when copies.min < copies.max.",
+    )
+
+
+class Fleet(Strict):
+    """The instances an inference-component endpoint's components share, scaled by SageMaker itself."""
+
+    instance_type: str = Field(description="SageMaker endpoint instance type, e.g. ml.g5.12xlarge.")
+    min_instances: Annotated[int, Field(ge=0)] = Field(
+        description="Fewest instances (ManagedInstanceScaling MinInstanceCount); 0 scales the endpoint to zero."
+    )
+    max_instances: Annotated[int, Field(ge=1)] = Field(description="Most instances (MaxInstanceCount).")
+
+
+class AsyncNotifications(Strict):
+    """Where SageMaker says that an asynchronous request finished."""
+
+    success: bool = Field(default=False, description="Publish each success to a topic of this endpoint.")
+    errors: Literal["topic", "on-call", "none"] = Field(
+        default="topic", description="Publish each failure to a topic of this endpoint, to on-call, or nowhere."
+    )
+
+
+class Async(Strict):
+    """Asynchronous inference: requests queue, results and failures land in the platform bucket."""
+
+    max_concurrent_invocations_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        default=None, description="Requests each instance works on at once; unset lets SageMaker choose."
+    )
+    notifications: AsyncNotifications = Field(default_factory=AsyncNotifications)
+    max_request_age_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        default=60, description="Alarm when the oldest queued request is older than this."
+    )
+
+
 class Endpoint(Strict):
-    """A SageMaker real-time or serverless endpoint."""
+    """A SageMaker real-time, serverless or asynchronous endpoint, or one hosting inference components."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     name: Name
     # Model keys become parts of SageMaker model names, and a serverless endpoint's variant name.
@@ -263,6 +362,12 @@ class Endpoint(Strict):
     routing: Routing | None = None
     data_capture: DataCapture | None = None
     traffic: Traffic | None = None
+    fleet: Fleet | None = Field(default=None, description="The shared instances of `components`.")
+    components: list[InferenceComponent] = Field(
+        default_factory=list,
+        description="Inference components instead of variants: models sharing the fleet's instances.",
+    )
+    asynchronous: Async | None = Field(default=None, alias="async", description="Asynchronous inference.")
 
 
 class Registry(Strict):

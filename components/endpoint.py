@@ -15,8 +15,15 @@ import pulumi
 
 from mlstack.components import instances
 from mlstack.components.autoscaling import ScaledVariant, ScalingArgs, create_variant_scaling
-from mlstack.components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
-from mlstack.components.naming import endpoint_config_name, model_name
+from mlstack.components.endpoint_alarms import (
+    DATAPOINTS_TO_ALARM,
+    EVALUATION_PERIODS,
+    PERIOD_SECONDS,
+    SAGEMAKER_NAMESPACE,
+    AlarmThresholds,
+    create_endpoint_alarms,
+)
+from mlstack.components.naming import async_topic_name, endpoint_config_name, model_name, oldest_request_alarm_name
 from mlstack.components.options import child_options, replacement_options
 from mlstack.components.rollout import RolloutStrategy, execution_timeout_seconds
 from mlstack.components.sdk import aws, aws_native
@@ -35,14 +42,20 @@ class ContainerArgs:
 
     image: str
     """Container image URI, already resolved for the region and processor."""
-    model_data: str
-    """S3 URI of model.tar.gz, or an S3 prefix ending in `/` of uncompressed weights."""
+    model_data: str | None
+    """S3 URI of model.tar.gz, or an S3 prefix ending in `/` of uncompressed weights; None for a
+    pipeline step that has no artifacts of its own."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """Environment variables of the container."""
     startup_timeout_seconds: int | None = None
     """Download and health-check timeout for variants serving it; None keeps SageMaker's default."""
     model_group: str | None = None
     """Model package group its versions come from; tagged on the model so the link is visible."""
+    hostname: str | None = None
+    """ContainerHostname, for a step of a pipeline."""
+    pipeline: tuple[ContainerArgs, ...] = ()
+    """A serial inference pipeline: these containers in order, one of them this model's own. The
+    Model then has Containers and InferenceExecutionConfig Serial instead of a PrimaryContainer."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,26 @@ class RolloutArgs:
 
 
 @dataclass(frozen=True)
+class AsyncArgs:
+    """Asynchronous inference: where results go and who hears about them."""
+
+    output_s3_uri: pulumi.Input[str]
+    """s3://bucket/prefix of the results (KMS-encrypted with the endpoint's key)."""
+    failure_s3_uri: pulumi.Input[str]
+    """s3://bucket/prefix of the failures' error output."""
+    prefix: str
+    """The results' prefix in the bucket, known at preview: part of the configuration's name."""
+    max_concurrent_invocations_per_instance: int | None
+    """Requests each instance works on at once; None lets SageMaker choose."""
+    notify_success: bool
+    """Publish each success to a topic of this endpoint."""
+    errors_to: Literal["topic", "on-call", "none"]
+    """Publish each failure to a topic of this endpoint, to on-call (`alarm_topic_arn`), or nowhere."""
+    max_request_age_seconds: int
+    """Alarm when the oldest queued request is older than this."""
+
+
+@dataclass(frozen=True)
 class VpcArgs:
     """Where the model containers run."""
 
@@ -153,6 +186,8 @@ class ModelEndpointArgs:
     """Run the containers in these subnets; None keeps them out of any VPC."""
     network_isolation: bool = True
     """Deny the containers any outbound network access. Unsafe to turn off; an explicit opt-out."""
+    asynchronous: AsyncArgs | None = None
+    """Queue requests and write results to S3 instead of answering in the request."""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     """Caller tags; the platform's own `tags` win on conflict."""
 
@@ -173,71 +208,55 @@ class ModelEndpoint(pulumi.ComponentResource):
         child = child_options(self, opts)
         tags = {**args.extra_tags, **args.tags}
 
-        in_vpc = args.vpc is not None and args.serverless is None
         # Serverless inference supports neither VPC configuration nor network isolation:
         # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions
-        isolated = args.network_isolation and args.serverless is None
-        model_names = {
-            key: model_name(
-                args.endpoint_name,
-                key,
-                {
-                    "container": asdict(spec),
-                    "isolated": isolated,
-                    "vpc": asdict(args.vpc) if in_vpc and args.vpc else None,
-                    # ExecutionRoleArn is ForceNew too: a new role must mean a new name, or the
-                    # replacement would be created under the name the live model still holds.
-                    "role": args.execution_role_name,
-                },
-            )
-            for key, spec in args.models.items()
-        }
-        models = {
-            key: aws.sagemaker.Model(
-                f"{name}-model-{key}",
-                name=model_names[key],
-                execution_role_arn=args.execution_role_arn,
-                primary_container=_container(spec),
-                enable_network_isolation=isolated,
-                vpc_config=(
-                    {"subnets": list(args.vpc.subnet_ids), "security_group_ids": list(args.vpc.security_group_ids)}
-                    if in_vpc and args.vpc
-                    else None
-                ),
-                tags={**({MODEL_GROUP_TAG: spec.model_group} if spec.model_group else {}), **tags},
-                # Every input of a Model is ForceNew, and its content-versioned name differs on every
-                # change, so the new model can exist beside the one the live endpoint still uses.
-                opts=replacement_options(child),
-            )
-            for key, spec in args.models.items()
-        }
+        models = create_models(
+            name,
+            endpoint_name=args.endpoint_name,
+            models=args.models,
+            execution_role_arn=args.execution_role_arn,
+            execution_role_name=args.execution_role_name,
+            vpc=args.vpc if args.serverless is None else None,
+            isolated=args.network_isolation and args.serverless is None,
+            tags=tags,
+            opts=child,
+        )
+        model_names = {key: model.name_at_preview for key, model in models.items()}
 
         production_variants = _production_variants(args, model_names)
         shadow_variants = _shadow_variants(args, model_names)
         volume_key = _volume_key_allowed(args)
-        config_name = endpoint_config_name(
-            args.endpoint_name,
-            {
-                "variants": production_variants,
-                "shadow": shadow_variants,
-                # The capture destination is an Output (the bucket name); the endpoint fixes its prefix.
-                "capture": args.data_capture.sample_percent if args.data_capture else None,
-                "volume_key": volume_key,
-            },
-        )
+        topics = _async_topics(name, args, tags, child) if args.asynchronous else {}
+        config_content: dict[str, object] = {
+            "variants": production_variants,
+            "shadow": shadow_variants,
+            # The capture destination is an Output (the bucket name); the endpoint fixes its prefix.
+            "capture": args.data_capture.sample_percent if args.data_capture else None,
+            "volume_key": volume_key,
+        }
+        if args.asynchronous:
+            # Output paths are Outputs (the bucket name); what fixes them is the prefix.
+            settings = args.asynchronous
+            config_content["async"] = {
+                "prefix": settings.prefix,
+                "concurrency": settings.max_concurrent_invocations_per_instance,
+                "success": settings.notify_success,
+                "errors": settings.errors_to,
+            }
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            name=config_name,
+            name=endpoint_config_name(args.endpoint_name, config_content),
             production_variants=production_variants,
             shadow_production_variants=shadow_variants,
             data_capture_config=_data_capture(args),
+            async_inference_config=_async_config(args, topics),
             kms_key_arn=args.kms_key_arn if volume_key else None,
             tags=tags,
             # The name changes with the content, so an update creates the new configuration, moves
             # the endpoint to it, then deletes the old one. The bridge would delete first because
             # the name is explicit; the live endpoint would lose its configuration (and its rollback
             # target) before the new one exists.
-            opts=replacement_options(child_options(self, opts, list(models.values()))),
+            opts=replacement_options(child_options(self, opts, [model.resource for model in models.values()])),
         )
 
         alarms = (
@@ -285,6 +304,12 @@ class ModelEndpoint(pulumi.ComponentResource):
             # The rollback alarms must exist before a guarded update can refer to them.
             opts=child_options(self, opts, list(alarms.values())),
         )
+        if args.asynchronous:
+            alarms_outside_rollback = {
+                oldest_request_alarm_name(args.endpoint_name): _oldest_request_alarm(name, args, tags, child)
+            }
+        else:
+            alarms_outside_rollback = {}
         if args.scaling and args.variants:
             create_variant_scaling(
                 name,
@@ -301,10 +326,11 @@ class ModelEndpoint(pulumi.ComponentResource):
         self.endpoint_name = pulumi.Output.from_input(args.endpoint_name)
         self.endpoint_arn = endpoint.endpoint_arn
         self.endpoint_config_name = config.name
-        self.model_names = {key: model.name for key, model in models.items()}
-        self.fallback_model_name = models[args.fallback_model].name if args.fallback_model else None
-        self.alarm_names = list(alarms)
-        self.alarm_arns = [alarm.arn for alarm in alarms.values()]
+        self.model_names = {key: model.resource.name for key, model in models.items()}
+        self.fallback_model_name = models[args.fallback_model].resource.name if args.fallback_model else None
+        every_alarm = {**alarms, **alarms_outside_rollback}
+        self.alarm_names = list(every_alarm)
+        self.alarm_arns = [alarm.arn for alarm in every_alarm.values()]
         self.register_outputs(
             {
                 "endpoint_name": self.endpoint_name,
@@ -317,10 +343,83 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
 
 
+_ADDED_CONTAINER_FIELDS: dict[str, object] = {"hostname": None, "pipeline": ()}
+
+
+@dataclass(frozen=True)
+class CreatedModel:
+    """A SageMaker Model and its name as the plan knows it (content-versioned, so fixed at preview)."""
+
+    resource: aws.sagemaker.Model
+    name_at_preview: str
+
+
+def create_models(
+    name: str,
+    *,
+    endpoint_name: str,
+    models: Mapping[str, ContainerArgs],
+    execution_role_arn: pulumi.Input[str],
+    execution_role_name: str,
+    vpc: VpcArgs | None,
+    isolated: bool,
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> dict[str, CreatedModel]:
+    """One SageMaker Model per key: a primary container, or a serial pipeline of containers.
+
+    Network isolation and the VPC are Model properties, so a pipeline's every container has them.
+    """
+    created = {}
+    for key, spec in models.items():
+        container = asdict(spec)
+        # Fields added after models were first deployed stay out of the digest at their defaults, so
+        # upgrading mlstack renames (and so replaces) no live model.
+        for added, default in _ADDED_CONTAINER_FIELDS.items():
+            if container[added] == default:
+                del container[added]
+        physical = model_name(
+            endpoint_name,
+            key,
+            {
+                "container": container,
+                "isolated": isolated,
+                "vpc": asdict(vpc) if vpc else None,
+                # ExecutionRoleArn is ForceNew too: a new role must mean a new name, or the
+                # replacement would be created under the name the live model still holds.
+                "role": execution_role_name,
+            },
+        )
+        model = aws.sagemaker.Model(
+            f"{name}-model-{key}",
+            name=physical,
+            execution_role_arn=execution_role_arn,
+            primary_container=None if spec.pipeline else _container(spec),
+            # CreateModel Containers, called in order: each response is the next request.
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/inference-pipelines.html
+            containers=[_container(step) for step in spec.pipeline] or None,
+            inference_execution_config={"mode": "Serial"} if spec.pipeline else None,
+            enable_network_isolation=isolated,
+            vpc_config=(
+                {"subnets": list(vpc.subnet_ids), "security_group_ids": list(vpc.security_group_ids)} if vpc else None
+            ),
+            tags={**({MODEL_GROUP_TAG: spec.model_group} if spec.model_group else {}), **tags},
+            # Every input of a Model is ForceNew, and its content-versioned name differs on every
+            # change, so the new model can exist beside the one the live endpoint still uses.
+            opts=replacement_options(opts),
+        )
+        created[key] = CreatedModel(model, physical)
+    return created
+
+
 def _container(spec: ContainerArgs) -> aws.sagemaker.ModelPrimaryContainerArgsDict:
     container: aws.sagemaker.ModelPrimaryContainerArgsDict = {"image": spec.image, "mode": "SingleModel"}
+    if spec.hostname:
+        container["container_hostname"] = spec.hostname
     if spec.environment:
         container["environment"] = dict(spec.environment)
+    if spec.model_data is None:
+        return container
     if spec.model_data.endswith("/"):
         # Large-model containers load uncompressed weights straight from an S3 prefix.
         container["model_data_source"] = {
@@ -408,6 +507,85 @@ def _data_capture(args: ModelEndpointArgs) -> aws.sagemaker.EndpointConfiguratio
             "csv_content_types": ["text/csv"],
         },
     }
+
+
+def _async_topics(
+    name: str, args: ModelEndpointArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
+) -> dict[str, pulumi.Input[str]]:
+    """The success and error topics of an asynchronous endpoint, by outcome: its own, or on-call's."""
+    settings = args.asynchronous
+    assert settings is not None
+    topics: dict[str, pulumi.Input[str]] = {}
+    outcomes = (["success"] if settings.notify_success else []) + (["errors"] if settings.errors_to == "topic" else [])
+    for outcome in outcomes:
+        topics[outcome] = aws.sns.Topic(
+            f"{name}-async-{outcome}",
+            name=async_topic_name(args.endpoint_name, outcome),
+            # The platform key: SageMaker publishes with the execution role, which may use it.
+            kms_master_key_id=args.kms_key_arn,
+            tags=dict(tags),
+            opts=opts,
+        ).arn
+    if settings.errors_to == "on-call" and args.alarm_topic_arn is not None:
+        topics["errors"] = args.alarm_topic_arn
+    return topics
+
+
+def _async_config(
+    args: ModelEndpointArgs, topics: Mapping[str, pulumi.Input[str]]
+) -> aws.sagemaker.EndpointConfigurationAsyncInferenceConfigArgsDict | None:
+    settings = args.asynchronous
+    if settings is None:
+        return None
+    output: aws.sagemaker.EndpointConfigurationAsyncInferenceConfigOutputConfigArgsDict = {
+        "s3_output_path": settings.output_s3_uri,
+        "s3_failure_path": settings.failure_s3_uri,
+        "kms_key_id": args.kms_key_arn,
+    }
+    if topics:
+        notification: aws.sagemaker.EndpointConfigurationAsyncInferenceConfigOutputConfigNotificationConfigArgsDict = {}
+        if "success" in topics:
+            notification["success_topic"] = topics["success"]
+        if "errors" in topics:
+            notification["error_topic"] = topics["errors"]
+        output["notification_config"] = notification
+    config: aws.sagemaker.EndpointConfigurationAsyncInferenceConfigArgsDict = {"output_config": output}
+    if settings.max_concurrent_invocations_per_instance is not None:
+        config["client_config"] = {
+            "max_concurrent_invocations_per_instance": settings.max_concurrent_invocations_per_instance
+        }
+    return config
+
+
+def _oldest_request_alarm(
+    name: str, args: ModelEndpointArgs, tags: Mapping[str, str], opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.MetricAlarm:
+    settings = args.asynchronous
+    assert settings is not None
+    actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
+    return aws.cloudwatch.MetricAlarm(
+        f"{name}-oldest-request",
+        name=oldest_request_alarm_name(args.endpoint_name),
+        alarm_description=(
+            f"The oldest queued request of {args.endpoint_name} waited over {settings.max_request_age_seconds // 60} "
+            "minutes: the instances cannot keep up, or scaling out from zero failed."
+        ),
+        namespace=SAGEMAKER_NAMESPACE,
+        metric_name="ApproximateAgeOfOldestRequest",
+        dimensions={"EndpointName": args.endpoint_name},
+        statistic="Maximum",
+        period=PERIOD_SECONDS,
+        evaluation_periods=EVALUATION_PERIODS,
+        datapoints_to_alarm=DATAPOINTS_TO_ALARM,
+        threshold=settings.max_request_age_seconds,
+        comparison_operator="GreaterThanThreshold",
+        # An empty queue publishes nothing, and is healthy.
+        treat_missing_data="notBreaching",
+        alarm_actions=actions,
+        ok_actions=actions,
+        tags=dict(tags),
+        opts=opts,
+    )
 
 
 def _volume_key_allowed(args: ModelEndpointArgs) -> bool:

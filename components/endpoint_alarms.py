@@ -43,8 +43,21 @@ def create_endpoint_alarms(
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
     topic_arn: pulumi.Input[str] | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> dict[str, aws.cloudwatch.MetricAlarm]:
-    """One p99 latency alarm per variant and one error-rate alarm for the endpoint, by alarm name."""
+    """One p99 latency alarm per variant and one error-rate alarm for the endpoint, by alarm name.
+
+    With `components` (blueprint name -> InferenceComponentName), `variants` are component names:
+    SageMaker reports a component endpoint's invocation metrics per component
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html, dimension
+    InferenceComponentName).
+    """
+
+    def dimensions(variant: str) -> dict[str, str]:
+        if components is not None:
+            return {"InferenceComponentName": components[variant]}
+        return {"EndpointName": endpoint_name, "VariantName": variant}
+
     alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
     if thresholds.p99_latency_ms is not None:
         for variant in variants:
@@ -58,7 +71,7 @@ def create_endpoint_alarms(
                 ),
                 namespace=SAGEMAKER_NAMESPACE,
                 metric_name="ModelLatency",
-                dimensions={"EndpointName": endpoint_name, "VariantName": variant},
+                dimensions=dimensions(variant),
                 extended_statistic="p99",
                 period=PERIOD_SECONDS,
                 evaluation_periods=EVALUATION_PERIODS,
@@ -76,7 +89,7 @@ def create_endpoint_alarms(
         alarms[error_rate_alarm_name(endpoint_name)] = _error_rate_alarm(
             name,
             endpoint_name=endpoint_name,
-            variants=variants,
+            served=[dimensions(variant) for variant in variants],
             error_rate=thresholds.error_rate,
             tags=tags,
             opts=opts,
@@ -89,14 +102,14 @@ def _error_rate_alarm(
     name: str,
     *,
     endpoint_name: str,
-    variants: Sequence[str],
+    served: Sequence[Mapping[str, str]],
     error_rate: float,
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
     topic_arn: pulumi.Input[str] | None,
 ) -> aws.cloudwatch.MetricAlarm:
     queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = []
-    for index, variant in enumerate(variants):
+    for index, dimensions in enumerate(served):
         for prefix, metric in (("errors", "Invocation5XXErrors"), ("invocations", "Invocations")):
             queries.append(
                 {
@@ -105,15 +118,15 @@ def _error_rate_alarm(
                     "metric": {
                         "namespace": SAGEMAKER_NAMESPACE,
                         "metric_name": metric,
-                        "dimensions": {"EndpointName": endpoint_name, "VariantName": variant},
+                        "dimensions": dict(dimensions),
                         "period": PERIOD_SECONDS,
                         "stat": "Sum",
                     },
                 }
             )
     # FILL(..., 0): a minute without errors has no datapoint, which must count as zero errors.
-    errors = " + ".join(f"FILL(errors{index}, 0)" for index in range(len(variants)))
-    invocations = " + ".join(f"FILL(invocations{index}, 0)" for index in range(len(variants)))
+    errors = " + ".join(f"FILL(errors{index}, 0)" for index in range(len(served)))
+    invocations = " + ".join(f"FILL(invocations{index}, 0)" for index in range(len(served)))
     queries.append(
         {
             "id": "error_rate",

@@ -59,6 +59,8 @@ class FoundationArgs:
     """Model package groups whose versions the execution role may read (endpoints deploy them)."""
     publishes_monitoring_metrics: bool = False
     """Model Monitor jobs run as the execution role and publish drift metrics to CloudWatch."""
+    notification_topic_names: Sequence[str] = ()
+    """SNS topics SageMaker publishes asynchronous results to, as the execution role."""
     noncurrent_version_days: int = 90
     """Days an overwritten or deleted object version stays recoverable."""
     prefix_expiration_days: Mapping[str, int] = field(default_factory=dict)
@@ -351,6 +353,20 @@ def _execution_policy(*, bucket_arn: str, key_alias: str, account_id: str, parti
                     arn
                     for group in sorted(args.model_group_names)
                     for arn in model_package_arns(partition, args.region, account_id, group)
+                ],
+            }
+        )
+    if args.notification_topic_names:
+        # Asynchronous endpoints publish success and error notifications as the execution role:
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-create-endpoint-prerequisites.html
+        statements.append(
+            {
+                "Sid": "AsyncNotifications",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": [
+                    f"arn:{partition}:sns:{args.region}:{account_id}:{topic}"
+                    for topic in sorted(args.notification_topic_names)
                 ],
             }
         )

@@ -60,6 +60,9 @@ SAGEMAKER_MODEL = NameRule(
     "SageMaker model", 63, r"[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?", "botocore sagemaker ModelName"
 )
 SAGEMAKER_VARIANT = NameRule("SageMaker production variant", 63, _SAGEMAKER_PATTERN, "botocore sagemaker VariantName")
+SAGEMAKER_INFERENCE_COMPONENT = NameRule(
+    "SageMaker inference component", 63, _SAGEMAKER_PATTERN, "botocore sagemaker InferenceComponentName"
+)
 SAGEMAKER_MODEL_PACKAGE_GROUP = NameRule(
     "SageMaker model package group", 63, _SAGEMAKER_PATTERN, "botocore sagemaker EntityName (ModelPackageGroupName)"
 )
@@ -312,6 +315,36 @@ def error_rate_alarm_name(endpoint_name: str) -> str:
 def scaling_policy_name(endpoint_name: str, variant: str) -> str:
     """A variant's target-tracking policy (SCALING_POLICY)."""
     return f"{endpoint_name}-{variant}-target-tracking"
+
+
+def inference_component_name(endpoint_name: str, component: str) -> str:
+    """An inference component (SAGEMAKER_INFERENCE_COMPONENT); clients invoke it by this name."""
+    return f"{endpoint_name}-{component}"
+
+
+def wake_alarm_name(scaled: str) -> str:
+    """The alarm whose step-scaling action scales a component or async variant out from zero."""
+    return f"{scaled}-scale-from-zero"
+
+
+def wake_policy_name(scaled: str) -> str:
+    """The step-scaling policy (SCALING_POLICY) that adds capacity when nothing can serve."""
+    return f"{scaled}-scale-from-zero"
+
+
+def async_prefix(endpoint: str) -> str:
+    """Where an asynchronous endpoint's results and failures go in the artifact bucket."""
+    return f"async/{endpoint}"
+
+
+def async_topic_name(endpoint_name: str, outcome: str) -> str:
+    """An asynchronous endpoint's success or error topic (SNS_TOPIC)."""
+    return f"{endpoint_name}-async-{outcome}"
+
+
+def oldest_request_alarm_name(endpoint_name: str) -> str:
+    """An asynchronous endpoint's queue-age alarm (CLOUDWATCH_ALARM)."""
+    return f"{endpoint_name}-oldest-request"
 
 
 def data_capture_prefix(endpoint: str) -> str:

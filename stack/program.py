@@ -5,6 +5,7 @@ The same function runs under `pulumi up` and under the offline plan's mocks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from mlstack.components.autoscaling import ScalingArgs
 from mlstack.components.containers import large_model_environment
 from mlstack.components.dashboard import DashboardEndpoint, create_dashboard, endpoint_monitors
 from mlstack.components.endpoint import (
+    AsyncArgs,
     ContainerArgs,
     DataCaptureArgs,
     ModelEndpoint,
@@ -34,11 +36,14 @@ from mlstack.components.endpoint_alarms import AlarmThresholds
 from mlstack.components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
 from mlstack.components.feedback import FeedbackApi, FeedbackApiArgs
 from mlstack.components.foundation import Foundation, FoundationArgs
+from mlstack.components.inference_components import ComponentArgs, ComponentEndpoint, ComponentEndpointArgs, FleetArgs
 from mlstack.components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from mlstack.components.naming import (
     OTHER_LOG_DAYS,
     PROD_ENVIRONMENTS,
     PROD_LOG_DAYS,
+    async_prefix,
+    async_topic_name,
     cluster_name,
     dashboard_name,
     data_capture_prefix,
@@ -110,11 +115,39 @@ def model_image(model: Model, region: str, *, gpu: bool) -> str:
 
 
 def _hosts(endpoint: Endpoint) -> list[tuple[str, str]]:
-    """(model key, instance type) of every production and shadow variant."""
+    """(model key, instance type) of every production and shadow variant, and every component."""
     hosts = [(v.model, v.instance_type) for v in endpoint.variants]
     if endpoint.shadow:
         hosts.append((endpoint.shadow.model, endpoint.shadow.instance_type))
+    if endpoint.fleet:
+        hosts += [(c.model, endpoint.fleet.instance_type) for c in endpoint.components]
     return hosts
+
+
+def _pipeline(model: Model, own: ContainerArgs, region: str) -> tuple[ContainerArgs, ...]:
+    """A pipeline's containers in order; the step without an image or framework is the model's own."""
+    steps = []
+    for step in model.pipeline or ():
+        if step.image is None and step.framework is None:
+            steps.append(
+                ContainerArgs(
+                    image=own.image,
+                    model_data=own.model_data,
+                    environment={**own.environment, **step.environment},
+                    hostname=step.name,
+                )
+            )
+            continue
+        # Filters and rules run on the CPU: their images are the CPU ones even on GPU instances.
+        image = step.image or images.framework_image(
+            step.framework or "", step.framework_version or "", region, gpu=False
+        )
+        steps.append(
+            ContainerArgs(
+                image=image, model_data=step.model_data, environment=dict(step.environment), hostname=step.name
+            )
+        )
+    return tuple(steps)
 
 
 def _containers(endpoint: Endpoint, region: str, group_names: Mapping[str, str]) -> dict[str, ContainerArgs]:
@@ -137,13 +170,14 @@ def _containers(endpoint: Endpoint, region: str, group_names: Mapping[str, str])
                 else None
             )
             timeout = sizing.large_model_timeout_seconds(weights)
-        containers[key] = ContainerArgs(
+        own = ContainerArgs(
             image=model_image(model, region, gpu=gpus > 0),
             model_data=model.model_data,
             environment=environment,
             startup_timeout_seconds=timeout,
             model_group=group_names.get(model.model_group) if model.model_group else None,
         )
+        containers[key] = dataclasses.replace(own, pipeline=_pipeline(model, own, region)) if model.pipeline else own
     return containers
 
 
@@ -220,8 +254,19 @@ def _endpoint_args(
             ScalingArgs(
                 min_instances=scaling.min,
                 max_instances=scaling.max,
-                metric="gpu-utilization" if scaling.target_gpu_utilization else "invocations-per-instance",
-                target=float(scaling.target_gpu_utilization or scaling.target_invocations_per_instance or 0),
+                metric=(
+                    "gpu-utilization"
+                    if scaling.target_gpu_utilization
+                    else "backlog-per-instance"
+                    if scaling.target_backlog_per_instance
+                    else "invocations-per-instance"
+                ),
+                target=float(
+                    scaling.target_gpu_utilization
+                    or scaling.target_backlog_per_instance
+                    or scaling.target_invocations_per_instance
+                    or 0
+                ),
                 scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
                 scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
             )
@@ -235,7 +280,91 @@ def _endpoint_args(
         kms_key_arn=foundation.key_arn,
         tags=platform_tags(resolved),
         vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
+        asynchronous=_async_args(endpoint, foundation),
     )
+
+
+def _async_args(endpoint: Endpoint, foundation: Foundation) -> AsyncArgs | None:
+    settings = endpoint.asynchronous
+    if settings is None:
+        return None
+    prefix = async_prefix(endpoint.name)
+    return AsyncArgs(
+        output_s3_uri=pulumi.Output.concat("s3://", foundation.bucket_name, f"/{prefix}/output/"),
+        failure_s3_uri=pulumi.Output.concat("s3://", foundation.bucket_name, f"/{prefix}/failure/"),
+        prefix=prefix,
+        max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance,
+        notify_success=settings.notifications.success,
+        errors_to=settings.notifications.errors,
+        max_request_age_seconds=settings.max_request_age_minutes * 60,
+    )
+
+
+def _component_endpoint_args(
+    endpoint: Endpoint, resolved: ResolvedBlueprint, foundation: Foundation, containers: dict[str, ContainerArgs]
+) -> ComponentEndpointArgs:
+    blueprint = resolved.blueprint
+    network = resolved.environment.network
+    prefix = platform_prefix(blueprint.blueprint, resolved.environment_name)
+    fleet = endpoint.fleet
+    assert fleet is not None
+    return ComponentEndpointArgs(
+        endpoint_name=endpoint_resource_name(prefix, endpoint.name),
+        models=containers,
+        components=[
+            ComponentArgs(
+                name=component.name,
+                model=component.model,
+                memory_mb=component.memory_mb,
+                cpu_cores=component.cpu_cores,
+                accelerators=component.accelerators,
+                min_copies=component.copies.min,
+                max_copies=component.copies.max,
+                target_invocations_per_copy=component.target_invocations_per_copy,
+            )
+            for component in endpoint.components
+        ],
+        fleet=FleetArgs(
+            instance_type=fleet.instance_type,
+            min_instances=fleet.min_instances,
+            max_instances=fleet.max_instances,
+            routing_strategy=_ROUTING[endpoint.routing.strategy] if endpoint.routing else None,  # type: ignore[arg-type]
+        ),
+        rollout=(
+            RolloutArgs(
+                strategy=endpoint.rollout.strategy,
+                step_percent=endpoint.rollout.step_percent,
+                bake_seconds=endpoint.rollout.bake_minutes * 60,
+            )
+            if endpoint.rollout
+            else None
+        ),
+        alarms=(
+            AlarmThresholds(endpoint.alarms.p99_latency_ms, endpoint.alarms.error_rate) if endpoint.alarms else None
+        ),
+        execution_role_arn=foundation.execution_role_arn,
+        execution_role_name=execution_role_name(prefix, blueprint.region),
+        kms_key_arn=foundation.key_arn,
+        tags=platform_tags(resolved),
+        vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
+    )
+
+
+def notification_topic_names(blueprint: Blueprint, prefix: str) -> list[str]:
+    """SNS topics asynchronous endpoints publish to: their own, and on-call's where errors go there."""
+    names = []
+    for endpoint in blueprint.endpoints:
+        settings = endpoint.asynchronous
+        if settings is None:
+            continue
+        endpoint_name = endpoint_resource_name(prefix, endpoint.name)
+        if settings.notifications.success:
+            names.append(async_topic_name(endpoint_name, "success"))
+        if settings.notifications.errors == "topic":
+            names.append(async_topic_name(endpoint_name, "errors"))
+        elif settings.notifications.errors == "on-call":
+            names.append(on_call_topic_name(prefix))
+    return sorted(set(names))
 
 
 def _kubernetes(
@@ -485,13 +614,23 @@ def _foundation(
             tags=tags,
             model_data_uris=sorted(
                 {m.model_data for e in blueprint.endpoints for m in e.models.values()}
+                | {
+                    s.model_data
+                    for e in blueprint.endpoints
+                    for m in e.models.values()
+                    for s in m.pipeline or ()
+                    if s.model_data
+                }
                 | {uri for monitor in monitors for uri in (monitor.baseline, monitor.ground_truth) if uri}
             ),
             image_uris=sorted(
                 {c.image for by_model in containers.values() for c in by_model.values()}
+                # Each pipeline container's repository too: the model pulls every one of them.
+                | {s.image for by_model in containers.values() for c in by_model.values() for s in c.pipeline}
                 | ({images.model_monitor_image(blueprint.region)} if monitors else set())
             ),
             publishes_monitoring_metrics=bool(monitors),
+            notification_topic_names=notification_topic_names(blueprint, prefix),
             subnet_ids=network.subnet_ids if network else (),
             security_group_ids=network.security_group_ids if network else (),
             model_group_names=sorted(
@@ -621,17 +760,22 @@ def _endpoints(
     platform: _Platform,
     containers: Mapping[str, dict[str, ContainerArgs]],
     outputs: dict[str, pulumi.Output[str]],
-) -> dict[str, ModelEndpoint]:
+) -> dict[str, ModelEndpoint | ComponentEndpoint]:
     """`endpoints`: each endpoint with its models, configuration, scaling and alarms."""
-    components = {}
+    components: dict[str, ModelEndpoint | ComponentEndpoint] = {}
     for index, endpoint in enumerate(platform.blueprint.endpoints):
-        arguments = _endpoint_args(endpoint, platform.resolved, platform.foundation, containers[endpoint.name])
-        arguments.alarm_topic_arn = platform.topic_arn
-        component = ModelEndpoint(
-            platform.sources.record(f"{platform.prefix}-{endpoint.name}", ("endpoints", index)),
-            arguments,
-            opts=platform.options,
-        )
+        name = platform.sources.record(f"{platform.prefix}-{endpoint.name}", ("endpoints", index))
+        component: ModelEndpoint | ComponentEndpoint
+        if endpoint.components:
+            hosted = _component_endpoint_args(
+                endpoint, platform.resolved, platform.foundation, containers[endpoint.name]
+            )
+            hosted.alarm_topic_arn = platform.topic_arn
+            component = ComponentEndpoint(name, hosted, opts=platform.options)
+        else:
+            arguments = _endpoint_args(endpoint, platform.resolved, platform.foundation, containers[endpoint.name])
+            arguments.alarm_topic_arn = platform.topic_arn
+            component = ModelEndpoint(name, arguments, opts=platform.options)
         components[endpoint.name] = component
         outputs[f"endpoint_{endpoint.name}"] = component.endpoint_name
         if component.fallback_model_name is not None:
@@ -639,7 +783,7 @@ def _endpoints(
     return components
 
 
-def _drift_monitors(platform: _Platform, endpoints: Mapping[str, ModelEndpoint]) -> dict[str, str]:
+def _drift_monitors(platform: _Platform, endpoints: Mapping[str, ModelEndpoint | ComponentEndpoint]) -> dict[str, str]:
     """`monitoring.drift`: Model Monitor schedules; returns schedule name -> endpoint name."""
     blueprint = platform.blueprint
     monitors = blueprint.monitoring.drift if blueprint.monitoring else []

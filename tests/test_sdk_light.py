@@ -157,3 +157,20 @@ def test_translation_follows_the_input_types() -> None:
     assert light.translate({"cost_center": "x"}, ["map", None]) == {"cost_center": "x"}
     with pytest.raises(AssertionError, match="Expected 'list'"):
         light.translate([{"variant_name": "a"}], variant)
+
+
+def test_taggable_from_the_table_is_taggable_from_the_sdk() -> None:
+    import inspect
+
+    table = json.loads(TABLE_PATH.read_text())
+    checked = 0
+    for dotted, entry in table["resources"].items():
+        if "{" in entry["token"]:
+            continue
+        module_name, _, class_name = dotted.rpartition(".")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        from_sdk = "tags" in inspect.signature(cls._internal_init).parameters
+        names = light.input_names(entry["token"])
+        assert names is not None and ("tags" in names) == from_sdk, dotted
+        checked += 1
+    assert checked >= 40

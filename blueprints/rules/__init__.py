@@ -50,4 +50,6 @@ def check(blueprint: Blueprint, environment: str | None = None, base: Blueprint 
 
 def warnings(blueprint: Blueprint) -> list[Finding]:
     """What is allowed but probably not meant; reported without failing."""
-    return list(feedback.warnings(blueprint)) + list(environments.warnings(blueprint))
+    return (
+        list(feedback.warnings(blueprint)) + list(environments.warnings(blueprint)) + list(serving.warnings(blueprint))
+    )

@@ -187,6 +187,44 @@ def _endpoint_names(prefix: str, index: int, endpoint: Endpoint) -> list[Physica
         for variant, path, part in variants:
             policy = naming.scaling_policy_name(endpoint_name, variant)
             names.append(PhysicalName(naming.SCALING_POLICY, policy, path, part, variant))
+            if endpoint.autoscaling.min == 0:
+                scaled = f"{endpoint_name}-{variant}"
+                names.append(PhysicalName(naming.SCALING_POLICY, naming.wake_policy_name(scaled), path, part, variant))
+                names.append(PhysicalName(naming.CLOUDWATCH_ALARM, naming.wake_alarm_name(scaled), path, part, variant))
+    names += _component_names(endpoint_name, here, endpoint)
+    if endpoint.asynchronous:
+        settings = endpoint.asynchronous
+        outcomes = (["success"] if settings.notifications.success else []) + (
+            ["errors"] if settings.notifications.errors == "topic" else []
+        )
+        for outcome in outcomes:
+            topic = naming.async_topic_name(endpoint_name, outcome)
+            names.append(PhysicalName(naming.SNS_TOPIC, topic, at_name, "endpoint name", endpoint.name))
+        alarm = naming.oldest_request_alarm_name(endpoint_name)
+        names.append(PhysicalName(naming.CLOUDWATCH_ALARM, alarm, at_name, "endpoint name", endpoint.name))
+    return names
+
+
+def _component_names(endpoint_name: str, here: Path, endpoint: Endpoint) -> list[PhysicalName]:
+    names: list[PhysicalName] = []
+    for index, component in enumerate(endpoint.components):
+        path: Path = (*here, "components", index, "name")
+        part, value = "component name", component.name
+        component_name = naming.inference_component_name(endpoint_name, component.name)
+        names.append(PhysicalName(naming.SAGEMAKER_INFERENCE_COMPONENT, component_name, path, part, value))
+        if component.copies.min < component.copies.max:
+            policy = naming.scaling_policy_name(endpoint_name, component.name)
+            names.append(PhysicalName(naming.SCALING_POLICY, policy, path, part, value))
+        if component.copies.min == 0:
+            names.append(
+                PhysicalName(naming.SCALING_POLICY, naming.wake_policy_name(component_name), path, part, value)
+            )
+            names.append(
+                PhysicalName(naming.CLOUDWATCH_ALARM, naming.wake_alarm_name(component_name), path, part, value)
+            )
+        if endpoint.alarms and endpoint.alarms.p99_latency_ms is not None:
+            alarm = naming.latency_alarm_name(endpoint_name, component.name)
+            names.append(PhysicalName(naming.CLOUDWATCH_ALARM, alarm, path, part, value))
     return names
 
 

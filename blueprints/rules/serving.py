@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlstack.blueprints.rules import async_inference, inference_components, pipelines
 from mlstack.blueprints.rules.common import Finding, Path, duplicates
 from mlstack.blueprints.rules.models import host_problems, hosts, model_problems
 from mlstack.blueprints.schema import Blueprint, Endpoint
@@ -22,9 +23,18 @@ def check(blueprint: Blueprint) -> Iterator[Finding]:
         yield from _endpoint(blueprint, endpoint, ("endpoints", index))
 
 
+def warnings(blueprint: Blueprint) -> Iterator[Finding]:
+    for index, endpoint in enumerate(blueprint.endpoints):
+        yield from inference_components.ceiling_warnings(endpoint, ("endpoints", index))
+
+
 def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[Finding]:
     for model_name, model in endpoint.models.items():
         yield from model_problems(blueprint, model, (*path, "models", model_name))
+        yield from pipelines.check(blueprint, model, (*path, "models", model_name))
+    yield from inference_components.check(endpoint, path)
+    yield from async_inference.check(blueprint, endpoint, path)
+    yield from async_inference.zero_instances_problem(endpoint, path)
     yield from duplicates(
         [v.name for v in endpoint.variants] + ([endpoint.shadow.name] if endpoint.shadow else []),
         (*path, "variants"),
@@ -48,20 +58,22 @@ def _endpoint(blueprint: Blueprint, endpoint: Endpoint, path: Path) -> Iterator[
         yield from _model_reference(endpoint, endpoint.fallback.model, (*path, "fallback", "model"), "fallback")
     if endpoint.serverless:
         yield from _serverless(endpoint, path)
-    elif not endpoint.variants:
-        yield ((*path, "variants"), "an endpoint needs at least one variant, or `serverless`")
+    elif not endpoint.variants and not endpoint.components:
+        yield ((*path, "variants"), "an endpoint needs at least one variant, `serverless`, or `components`")
     if endpoint.shadow:
         yield from _shadow(endpoint, path)
     if endpoint.rollout:
         yield from _rollout(endpoint, path)
     if endpoint.autoscaling:
         yield from _autoscaling(endpoint, path)
-    if endpoint.alarms and endpoint.alarms.error_rate and 2 * len(endpoint.variants) > MAX_ALARM_METRICS:
+    served = len(endpoint.variants) or len(endpoint.components)
+    kind = "variant" if endpoint.variants else "component"
+    if endpoint.alarms and endpoint.alarms.error_rate and 2 * served > MAX_ALARM_METRICS:
         yield (
             (*path, "alarms", "error_rate"),
-            f"the error-rate alarm sums 5xx errors and invocations of every variant: {2 * len(endpoint.variants)} "
-            f"metrics for {len(endpoint.variants)} variants, but a CloudWatch metric-math alarm takes at most "
-            f"{MAX_ALARM_METRICS}; use at most {MAX_ALARM_METRICS // 2} variants with error_rate",
+            f"the error-rate alarm sums 5xx errors and invocations of every {kind}: {2 * served} "
+            f"metrics for {served} {kind}s, but a CloudWatch metric-math alarm takes at most "
+            f"{MAX_ALARM_METRICS}; use at most {MAX_ALARM_METRICS // 2} {kind}s with error_rate",
         )
 
 
@@ -108,6 +120,12 @@ def _serverless(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
             yield (
                 (*path, "models", key, "container"),
                 "large-model containers need GPUs, and serverless endpoints have none",
+            )
+        if endpoint.models[key].pipeline:
+            yield (
+                (*path, "models", key, "pipeline"),
+                "serverless endpoints do not support inference pipelines (SageMaker's serverless exclusions); "
+                "serve the pipeline on instances",
             )
     if serverless.provisioned_concurrency and serverless.provisioned_concurrency > serverless.max_concurrency:
         yield (
@@ -210,12 +228,18 @@ def _autoscaling(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
     here = (*path, "autoscaling")
     if scaling.min > scaling.max:
         yield ((*here, "min"), f"min {scaling.min} is above max {scaling.max}")
-    targets = [t for t in ("target_invocations_per_instance", "target_gpu_utilization") if getattr(scaling, t)]
+    targets = [
+        t
+        for t in ("target_invocations_per_instance", "target_gpu_utilization", "target_backlog_per_instance")
+        if getattr(scaling, t)
+    ]
     if len(targets) != 1:
+        choices = "target_invocations_per_instance or target_gpu_utilization"
+        if endpoint.asynchronous:
+            choices = "target_backlog_per_instance, target_invocations_per_instance or target_gpu_utilization"
         yield (
             here,
-            "autoscaling needs exactly one target: target_invocations_per_instance or target_gpu_utilization"
-            + (f"; got {' and '.join(targets)}" if targets else ""),
+            f"autoscaling needs exactly one target: {choices}" + (f"; got {' and '.join(targets)}" if targets else ""),
         )
     for index, variant in enumerate(endpoint.variants):
         variant_path = (*path, "variants", index)

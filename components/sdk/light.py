@@ -74,6 +74,20 @@ def lookup(dotted: str) -> Any:
     return None
 
 
+@cache
+def _inputs_by_token() -> dict[str, frozenset[str]]:
+    return {
+        entry["token"]: frozenset(py for py, _, _, kind, *_ in entry["props"] if kind in ("input", "secret"))
+        for entry in _table()["resources"].values()
+        if "{" not in entry["token"]
+    }
+
+
+def input_names(token: str) -> frozenset[str] | None:
+    """The Python names of the inputs the SDK class of `token` takes, if the table has that class."""
+    return _inputs_by_token().get(token)
+
+
 class _InputType:
     """One generated input type: Python name -> wire name, wire name -> the type of its value."""
 
