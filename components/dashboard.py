@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -28,6 +28,11 @@ class DashboardEndpoint:
     """Whether any variant has GPUs (adds a GPU utilisation graph)."""
     monitors: Sequence[str] = ()
     """Drift monitor schedule names watching this endpoint."""
+    components: Mapping[str, str] = field(default_factory=dict)
+    """Inference components by blueprint name -> InferenceComponentName. Their invocation metrics are
+    per component (dimension InferenceComponentName), so the graphs are drawn per component."""
+    asynchronous: bool = False
+    """Adds the queue: backlog, age of the oldest request, and requests waiting with no capacity."""
 
 
 def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
@@ -35,21 +40,33 @@ def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
     widgets: list[dict[str, object]] = []
     y = 0
     for endpoint in endpoints:
+        served = list(endpoint.components) or list(endpoint.variants)
+        errors = ["Invocation4XXErrors", "Invocation5XXErrors"]
+        if endpoint.components:
+            # Requests that found no copy to serve them: a component scaled to zero is waking up.
+            errors.append("NoCapacityInvocationFailures")
         graphs = [
-            ("Invocations", [_metric(endpoint, v, "Invocations", "Sum") for v in endpoint.variants]),
+            ("Invocations", [_metric(endpoint, v, "Invocations", "Sum") for v in served]),
             (
                 "p99 model latency (µs)",
-                [_metric(endpoint, v, "ModelLatency", "p99") for v in endpoint.variants],
+                [_metric(endpoint, v, "ModelLatency", "p99") for v in served],
             ),
-            (
-                "4xx / 5xx errors",
-                [
-                    _metric(endpoint, v, m, "Sum")
-                    for v in endpoint.variants
-                    for m in ("Invocation4XXErrors", "Invocation5XXErrors")
-                ],
-            ),
+            ("4xx / 5xx errors", [_metric(endpoint, v, m, "Sum") for v in served for m in errors]),
         ]
+        if endpoint.asynchronous:
+            graphs.append(
+                (
+                    "Queue: backlog, oldest request (s), waiting with no capacity",
+                    [
+                        [SAGEMAKER_NAMESPACE, metric, "EndpointName", endpoint.endpoint_name, {"stat": stat}]
+                        for metric, stat in (
+                            ("ApproximateBacklogSize", "Average"),
+                            ("ApproximateAgeOfOldestRequest", "Maximum"),
+                            ("HasBacklogWithoutCapacity", "Maximum"),
+                        )
+                    ],
+                )
+            )
         if endpoint.gpu:
             graphs.append(
                 (
@@ -107,8 +124,10 @@ def dashboard_body(region: str, endpoints: Sequence[DashboardEndpoint]) -> str:
     return json.dumps({"widgets": widgets}, sort_keys=True)
 
 
-def _metric(endpoint: DashboardEndpoint, variant: str, metric: str, stat: str) -> list[object]:
-    return [SAGEMAKER_NAMESPACE, metric, "EndpointName", endpoint.endpoint_name, "VariantName", variant, {"stat": stat}]
+def _metric(endpoint: DashboardEndpoint, served: str, metric: str, stat: str) -> list[object]:
+    if endpoint.components:
+        return [SAGEMAKER_NAMESPACE, metric, "InferenceComponentName", endpoint.components[served], {"stat": stat}]
+    return [SAGEMAKER_NAMESPACE, metric, "EndpointName", endpoint.endpoint_name, "VariantName", served, {"stat": stat}]
 
 
 def create_dashboard(

@@ -36,7 +36,13 @@ from mlstack.components.endpoint_alarms import AlarmThresholds
 from mlstack.components.feature_store import FeatureGroupArgs, FeatureStore, FeatureStoreArgs
 from mlstack.components.feedback import FeedbackApi, FeedbackApiArgs
 from mlstack.components.foundation import Foundation, FoundationArgs
-from mlstack.components.inference_components import ComponentArgs, ComponentEndpoint, ComponentEndpointArgs, FleetArgs
+from mlstack.components.inference_components import (
+    FLEET_VARIANT,
+    ComponentArgs,
+    ComponentEndpoint,
+    ComponentEndpointArgs,
+    FleetArgs,
+)
 from mlstack.components.monitoring import DriftMonitor, DriftMonitorArgs, MonitorVpc, OnCall, OnCallArgs
 from mlstack.components.naming import (
     OTHER_LOG_DAYS,
@@ -52,6 +58,7 @@ from mlstack.components.naming import (
     execution_role_name,
     feature_group_name,
     feature_store_role_name,
+    inference_component_name,
     kubernetes_namespace,
     kubernetes_role_name,
     model_package_group_name,
@@ -835,9 +842,22 @@ def _dashboard(platform: _Platform, schedules: Mapping[str, str]) -> None:
         endpoints=[
             DashboardEndpoint(
                 endpoint_name=endpoint_resource_name(platform.prefix, e.name),
-                variants=[v.name for v in e.variants] or serverless_models(e)[:1],
-                gpu=any(instances.lookup(v.instance_type).has_gpu for v in e.variants),
+                variants=(
+                    [v.name for v in e.variants]
+                    or ([FLEET_VARIANT] if e.components else [])
+                    or serverless_models(e)[:1]
+                ),
+                gpu=any(
+                    instances.lookup(instance_type).has_gpu
+                    for instance_type in [v.instance_type for v in e.variants]
+                    + ([e.fleet.instance_type] if e.fleet else [])
+                ),
                 monitors=by_endpoint.get(e.name, []),
+                components={
+                    c.name: inference_component_name(endpoint_resource_name(platform.prefix, e.name), c.name)
+                    for c in e.components
+                },
+                asynchronous=e.asynchronous is not None,
             )
             for e in platform.blueprint.endpoints
         ],

@@ -8,6 +8,9 @@ What is priced, and how:
   per hour x 730 h. The baseline is the variant's autoscaling minimum (the Application Auto Scaling
   target `endpoint/<name>/variant/<variant>`, `minCapacity`), else its initial instance count; the
   ceiling is the target's `maxCapacity`, else the same count. Shadow variants do not autoscale.
+  A variant with SageMaker managed instance scaling (an inference-component endpoint's fleet) runs
+  between its `managedInstanceScaling` minimum and maximum: a fleet that scales to zero costs $0 at
+  baseline and its maximum instances at the ceiling.
 - Serverless variants: requests per day x `DAYS_PER_MONTH` x mean duration in seconds x the price per
   second of the memory size, from the endpoint's `traffic:` block. Without one the variant is
   `usage-priced`: it has a cost, and no figure is made up for it.
@@ -418,6 +421,8 @@ class _Variant:
     model_name: str
     shadow: bool
     autoscaled: bool
+    managed: bool = False
+    """SageMaker scales the instances itself (ManagedInstanceScaling), not Application Auto Scaling."""
 
 
 class _Context:
@@ -607,7 +612,10 @@ class _Context:
         name = str(raw.get("variantName", "?"))
         initial = _int(raw.get("initialInstanceCount")) or 1
         bounds = None
-        if endpoint_name and not shadow:
+        managed = _mapping(raw.get("managedInstanceScaling"))
+        if managed.get("status") == "ENABLED" and _int(managed.get("maxInstanceCount")) is not None:
+            bounds = (_int(managed.get("minInstanceCount")) or 0, _int(managed.get("maxInstanceCount")) or 0)
+        elif endpoint_name and not shadow:
             bounds = self.scaling.get(f"endpoint/{endpoint_name}/variant/{name}")
         low, high = bounds if bounds else (initial, initial)
         return _Variant(
@@ -619,6 +627,7 @@ class _Context:
             model_name=str(raw.get("modelName", "")),
             shadow=shadow,
             autoscaled=bounds is not None,
+            managed=managed.get("status") == "ENABLED",
         )
 
     def variant_part(self, variant: _Variant) -> CostPart:
@@ -632,9 +641,10 @@ class _Context:
         ceiling = variant.maximum * rate.usd * HOURS_PER_MONTH
         per = f"${_rate(rate.usd)}/h × {HOURS_PER_MONTH:g} h"
         if variant.autoscaled:
+            how = "managed instance scaling" if variant.managed else "autoscaling"
             arithmetic = (
-                f"baseline {variant.minimum} (autoscaling min) × {per} = {usd(baseline)}; "
-                f"ceiling {variant.maximum} (autoscaling max) × {per} = {usd(ceiling)}"
+                f"baseline {variant.minimum} ({how} min) × {per} = {usd(baseline)}; "
+                f"ceiling {variant.maximum} ({how} max) × {per} = {usd(ceiling)}"
             )
         else:
             arithmetic = f"{variant.minimum} × {per} = {usd(baseline)}"
