@@ -32,6 +32,7 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DATA_QUALITY = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 RDS = "aws:rds/instance:Instance"
+INFERENCE_COMPONENT = "aws-native:sagemaker:InferenceComponent"
 
 
 @lru_cache(maxsize=1)
@@ -203,6 +204,18 @@ def test_native_endpoint_rename_replaces_and_deletes_first() -> None:
     assert provider_delete_before_replace(NATIVE_ENDPOINT, {"endpointConfigName": "cfg-1"})
 
 
+def test_inference_component_updates_everything_in_place() -> None:
+    component = planned_custom_resources()[INFERENCE_COMPONENT].inputs
+    rolled = _with(component, "specification.modelName", "assistants-prod-small-models-intent-0badc0de")
+    scaled = _with(component, "runtimeConfig.copyCount", 3)
+    bigger = _with(component, "specification.computeResourceRequirements.minMemoryRequiredInMb", 32768)
+    moved = {**component, "endpointName": "elsewhere", "variantName": "other", "tags": []}
+    for new in (rolled, scaled, bigger, moved):
+        assert replace_reasons(INFERENCE_COMPONENT, component, new) == []
+    assert rule_for(INFERENCE_COMPONENT).force_new == ()
+    assert "rename" in rule_for(INFERENCE_COMPONENT).note
+
+
 def _tf_endpoint(deployment: dict[str, Any] | None) -> dict[str, Any]:
     inputs: dict[str, Any] = {"endpointConfigName": "cfg-1", "name": "pricing"}
     if deployment is not None:
@@ -300,9 +313,10 @@ def test_providers_are_never_replaced() -> None:
         assert replace_reasons(kind, {"region": "eu-west-1"}, {"region": "us-east-1"}) == []
 
 
-# A rename replaces everything the program names, except an HTTP API, whose name is updatable, and an
-# RDS instance, which TF renames in place (ModifyDBInstance NewDBInstanceIdentifier).
-_RENAME_UPDATES = {"aws:apigatewayv2/api:Api", RDS}
+# A rename replaces everything the program names, except an HTTP API, whose name is updatable, an
+# RDS instance, which TF renames in place (ModifyDBInstance NewDBInstanceIdentifier), and an inference
+# component, whose schema has no create-only property at all.
+_RENAME_UPDATES = {"aws:apigatewayv2/api:Api", RDS, INFERENCE_COMPONENT}
 
 
 def _with(inputs: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -471,3 +485,24 @@ def test_bucket_metric_filter_updates() -> None:
     old = planned_custom_resources()[kind].inputs
     assert replace_reasons(kind, old, {**old, "filter": {"prefix": "drift/other/"}}) == []
     assert replace_reasons(kind, old, {**old, "bucket": "other-bucket"}) == ["bucket"]
+
+
+def test_step_scaling_configuration_is_put_in_place() -> None:
+    kind = "aws:appautoscaling/policy:Policy"
+    wake: dict[str, Any] = {
+        "name": "a-intent-scale-from-zero",
+        "policyType": "StepScaling",
+        "resourceId": "inference-component/a-intent",
+        "scalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+        "serviceNamespace": "sagemaker",
+        "stepScalingPolicyConfiguration": {
+            "adjustmentType": "ChangeInCapacity",
+            "cooldown": 60,
+            "metricAggregationType": "Maximum",
+            "stepAdjustments": [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}],
+        },
+    }
+    slower = _with(wake, "stepScalingPolicyConfiguration.cooldown", 120)
+    steeper = _with(wake, "stepScalingPolicyConfiguration.stepAdjustments", [{"scalingAdjustment": 2}])
+    assert replace_reasons(kind, wake, slower) == replace_reasons(kind, wake, steeper) == []
+    assert replace_reasons(kind, wake, {**wake, "resourceId": "inference-component/a-other"}) == ["resourceId"]

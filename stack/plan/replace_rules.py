@@ -117,6 +117,13 @@ COUNT_ONLY: Final = "#"
 _TF = "hashicorp/terraform-provider-aws"
 _NATIVE = "pulumi/pulumi-aws-native@43eed3b017fff3b41e0ceeae37ee943afce53275"
 _BRIDGE = "pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4"
+# The inference-component schema is not stored at _NATIVE's commit; these two stored copies are. The
+# newer one has the installed 1.84.0 SDK's inputs (deploymentConfig, specifications), the older has
+# neither; both lack createOnlyProperties.
+_NATIVE_IC = "pulumi/pulumi-aws-native"
+_IC_SCHEMA = "aws-cloudformation-schema/aws-sagemaker-inferencecomponent.json"
+_IC_SCHEMA_NEW = "5a0ef7e18bf9c10cffe838e330b6b2b25d74b20a"
+_IC_SCHEMA_OLD = "d0352f596806db4e2f537e946372c391b41967e7"
 
 # Files read at a stored commit older than the bridged terraform-provider-aws (pulumi-aws 7.51.1 is
 # later than 7.41.0, which pulumi-aws-native pinned on 2026-08-07, so it bridges a v6.5x release).
@@ -256,6 +263,23 @@ _RULES: tuple[ReplaceRule, ...] = (
         "only EndpointName is createOnly: endpointConfigName, deploymentConfig and tags update in place; "
         "Retain*/ExcludeRetainedVariantProperties are writeOnly; a rename deletes the live endpoint first",
     ),
+    _native(
+        "aws-native:sagemaker:InferenceComponent",
+        (),
+        "inferenceComponentName",
+        f"{_NATIVE_IC}@{_IC_SCHEMA_NEW}:{_IC_SCHEMA}; {_NATIVE_IC}@{_IC_SCHEMA_OLD}:{_IC_SCHEMA}",
+        "the schema has no createOnlyProperties at all (primaryIdentifier is the ARN; neither stored copy "
+        "has any, and the file is not stored at the pinned commit): the installed 1.84.0 SDK's "
+        "InferenceComponent sets no replace_on_changes, so the engine updates every change in place, through "
+        "UpdateInferenceComponent (specification, runtimeConfig, deploymentConfig) and "
+        "UpdateInferenceComponentRuntimeConfig, the update handler's permissions. A new model version "
+        "(specification.modelName) rolls the copies under deploymentConfig. Those calls take the component "
+        "by InferenceComponentName and accept no new name, EndpointName or VariantName (botocore's "
+        "SageMaker model), so a rename or a move to another endpoint plans as an update the API has no way "
+        "to make; how the handler then fails was not read. runtimeConfig.copyCount and deploymentConfig "
+        "are writeOnly: a changed copyCount input asks for that many copies, whatever Application Auto "
+        "Scaling has scaled to",
+    ),
     # --- SageMaker ---------------------------------------------------------------------------------
     _named(
         "aws:sagemaker/endpoint:Endpoint",
@@ -392,8 +416,10 @@ _RULES: tuple[ReplaceRule, ...] = (
         _tf("internal/service/appautoscaling/policy.go", "048320e88399c508ae6481be5d8ef6fd6f71a9f6")
         + "; "
         + _tf("internal/service/appautoscaling/policy.go", index="11158598336"),
-        note="resourceId embeds the endpoint and variant names, so renaming either replaces the policy; "
-        "policyType and the scaling configurations are put in place. " + _OLDER + " (the newest index copy agrees)",
+        note="resourceId embeds the endpoint and variant names (an inference component's: its name), so "
+        "renaming either replaces the policy; policyType and the scaling configurations are put in place "
+        "(PutScalingPolicy again), the scale-from-zero policies' stepScalingPolicyConfiguration and its "
+        "stepAdjustments included: nothing under it is ForceNew. " + _OLDER + " (the newest index copy agrees)",
     ),
     ReplaceRule(
         type="aws:appautoscaling/target:Target",
