@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mlstack.blueprints.errors import BlueprintInvalid
 from mlstack.blueprints.load import load_for_environment
 from mlstack.stack.ops.blueprint_edit import variant_edits
 from mlstack.stack.ops.ledger import Progress, abandoned
@@ -163,3 +164,14 @@ def test_a_dead_owner_on_this_host_is_abandoned_at_once() -> None:
     )
     assert Progress.from_json(alive.to_json()) == alive
     assert Progress.from_json("{not json") is None
+
+
+def test_a_component_endpoint_is_refused_with_the_reason() -> None:
+    file = EXAMPLES / "inference-components.yaml"
+    environment = environment_of(file, *plan_file(file, "dev"))
+    with pytest.raises(BlueprintInvalid) as raised:
+        environment.endpoint("small-models")
+    assert "hosts inference components" in str(raised.value.problems[0])
+    with pytest.raises(BlueprintInvalid) as missing:
+        environment.endpoint("nope")
+    assert "no endpoint named 'nope'" in str(missing.value.problems[0])

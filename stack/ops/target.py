@@ -77,19 +77,23 @@ class Environment:
     stack: str
     region: str
     endpoints: Mapping[str, EndpointTarget]
+    component_endpoints: frozenset[str] = frozenset()
+    """Endpoints hosting inference components: they have no variant weights to shift or check."""
 
     def endpoint(self, key: str) -> EndpointTarget:
         """The endpoint the blueprint calls `key`; bad input when there is none."""
         if key in self.endpoints:
             return self.endpoints[key]
-        known = ", ".join(self.endpoints) or "none"
-        raise BlueprintInvalid(
-            [
-                Problem(
-                    str(self.file), 1, 1, "endpoints", f"no endpoint named {key!r} in this blueprint (it has: {known})"
-                )
-            ]
-        )
+        if key in self.component_endpoints:
+            message = (
+                f"endpoint {key!r} hosts inference components, whose traffic goes to each component by name, "
+                "not by variant weights: status, shift, promote and rollback act on variant endpoints only; "
+                "change a component's copies or model in the blueprint and run pulumi up"
+            )
+        else:
+            known = ", ".join(self.endpoints) or "none"
+            message = f"no endpoint named {key!r} in this blueprint (it has: {known})"
+        raise BlueprintInvalid([Problem(str(self.file), 1, 1, "endpoints", message)])
 
 
 def _variant(entry: Mapping[str, Any]) -> PlannedVariant:
@@ -157,7 +161,12 @@ def environment_of(file: Path, resolved: ResolvedBlueprint, plan: Plan) -> Envir
         )
         endpoints[key] = _endpoint_target(key, index, children[component.urn], fallback)
     return Environment(
-        file=file, resolved=resolved, stack=plan.stack, region=resolved.blueprint.region, endpoints=endpoints
+        file=file,
+        resolved=resolved,
+        stack=plan.stack,
+        region=resolved.blueprint.region,
+        endpoints=endpoints,
+        component_endpoints=frozenset(e.name for e in resolved.blueprint.endpoints if e.components),
     )
 
 
