@@ -27,13 +27,12 @@ from mlstack.components import instances
 from mlstack.components.autoscaling import ScaledComponent, create_component_scaling
 from mlstack.components.endpoint import ContainerArgs, CreatedModel, RolloutArgs, VpcArgs, create_models
 from mlstack.components.endpoint_alarms import AlarmThresholds, create_endpoint_alarms
-from mlstack.components.naming import endpoint_config_name, inference_component_name
+from mlstack.components.naming import COMPONENT_FLEET_VARIANT, endpoint_config_name, inference_component_name
 from mlstack.components.options import child_options, replacement_options
 from mlstack.components.rollout import execution_timeout_seconds
 from mlstack.components.sdk import aws, aws_native
 
-# The one production variant of a component endpoint; components name it (VariantName).
-FLEET_VARIANT = "fleet"
+FLEET_VARIANT = COMPONENT_FLEET_VARIANT
 # InferenceComponentRollingUpdatePolicy MaximumExecutionTimeoutInSeconds is 600-28800
 # (aws-cloudformation-schema/aws-sagemaker-inferencecomponent.json).
 MIN_COMPONENT_ROLLOUT_SECONDS = 600

@@ -317,6 +317,10 @@ def scaling_policy_name(endpoint_name: str, variant: str) -> str:
     return f"{endpoint_name}-{variant}-target-tracking"
 
 
+# The one production variant of an inference-component endpoint (SAGEMAKER_VARIANT); components name it.
+COMPONENT_FLEET_VARIANT = "fleet"
+
+
 def inference_component_name(endpoint_name: str, component: str) -> str:
     """An inference component (SAGEMAKER_INFERENCE_COMPONENT); clients invoke it by this name."""
     return f"{endpoint_name}-{component}"

@@ -29,6 +29,10 @@ NAMED: dict[str, list[tuple[str, NameRule]]] = {
         ("shadowProductionVariants[].variantName", naming.SAGEMAKER_VARIANT),
     ],
     "aws-native:sagemaker:Endpoint": [("endpointName", naming.SAGEMAKER_ENDPOINT)],
+    "aws-native:sagemaker:InferenceComponent": [
+        ("inferenceComponentName", naming.SAGEMAKER_INFERENCE_COMPONENT),
+        ("variantName", naming.SAGEMAKER_VARIANT),
+    ],
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup": [
         ("modelPackageGroupName", naming.SAGEMAKER_MODEL_PACKAGE_GROUP)
     ],

@@ -173,6 +173,7 @@ def _endpoint_names(prefix: str, index: int, endpoint: Endpoint) -> list[Physica
     hosts = [
         *variants,
         *([(endpoint.shadow.name, (*here, "shadow", "name"), "variant name")] if endpoint.shadow else []),
+        *([(naming.COMPONENT_FLEET_VARIANT, (*here, "fleet"), "fleet")] if endpoint.components else []),
     ]
     for variant, path, part in hosts:
         names.append(PhysicalName(naming.SAGEMAKER_VARIANT, variant, path, part, variant))
