@@ -1,9 +1,10 @@
 """The change catalogue: routine edits of a live platform and what `pulumi up` does for each.
 
-Each edit is applied to `blueprints/examples/recsys.yaml` and planned against the unedited blueprint
-for one environment; the update plan (`stack.plan.lifecycle`) gives each resource's operation from
-the providers' replace rules. `tests/test_change_catalogue.py` pins the operations, and the README's
-"Changing a live platform" section is this module's `markdown_table()`, checked by a test.
+Each edit is applied to an example blueprint (`blueprints/examples/recsys.yaml` unless the edit names
+another) and planned against the unedited blueprint for one environment; the update plan
+(`stack.plan.lifecycle`) gives each resource's operation from the providers' replace rules.
+`tests/test_change_catalogue.py` pins the operations, and the README's "The change catalogue" table
+is this module's `markdown_table()`, checked by a test.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from mlstack.stack.plan.engine import Plan
 from mlstack.stack.plan.lifecycle import UpdatePlan, base_from_plan, update_plan
 from mlstack.stack.plan.render import short_type
 
-RECSYS = Path(__file__).resolve().parent.parent / "blueprints" / "examples" / "recsys.yaml"
+EXAMPLES = Path(__file__).resolve().parent.parent / "blueprints" / "examples"
+DEFAULT_EXAMPLE = "recsys"
 ENVIRONMENT = "prod"
 Blueprint = dict[str, Any]
 
@@ -50,6 +52,8 @@ class Edit:
     edit: Callable[[Blueprint], None]
     base: Callable[[Blueprint], None] | None = None
     """Applied to the base as well (for "add" edits, which start from a blueprint without the thing)."""
+    example: str = DEFAULT_EXAMPLE
+    """The example blueprint the edit starts from: a file stem in `blueprints/examples/`."""
 
 
 def _set(path: Callable[[Blueprint], dict[str, Any]], key: str, value: Any) -> Callable[[Blueprint], None]:
@@ -102,6 +106,45 @@ def _ranker(blueprint: Blueprint) -> dict[str, Any]:
 
 def _fraud(blueprint: Blueprint) -> dict[str, Any]:
     return _endpoint(blueprint, "fraud-scorer")
+
+
+# inference-components.yaml: three components on one fleet; prod's copy floors are overrides.
+COMPONENTS = "inference-components"
+
+
+def _small_models(blueprint: Blueprint) -> dict[str, Any]:
+    return _endpoint(blueprint, "small-models")
+
+
+def _intent_copies(blueprint: Blueprint) -> dict[str, Any]:
+    component = next(c for c in _small_models(blueprint)["components"] if c["name"] == "intent")
+    copies: dict[str, Any] = component["copies"]
+    return copies
+
+
+def _prod_overrides(blueprint: Blueprint) -> dict[str, Any]:
+    overrides: dict[str, Any] = blueprint["environments"]["prod"]["overrides"]
+    return overrides
+
+
+# async.yaml: an asynchronous endpoint; pipeline.yaml: a serial inference pipeline.
+ASYNC = "async"
+PIPELINE = "pipeline"
+
+
+def _extractor_async(blueprint: Blueprint) -> dict[str, Any]:
+    config: dict[str, Any] = _endpoint(blueprint, "extractor")["async"]
+    return config
+
+
+def _no_success_notifications(blueprint: Blueprint) -> None:
+    _extractor_async(blueprint)["notifications"]["success"] = False
+
+
+def _filter_step(blueprint: Blueprint) -> dict[str, Any]:
+    steps = _endpoint(blueprint, "screening")["models"]["scorer"]["pipeline"]
+    step: dict[str, Any] = next(s for s in steps if s["name"] == "filter-input")
+    return step
 
 
 EDITS: tuple[Edit, ...] = (
@@ -208,43 +251,97 @@ EDITS: tuple[Edit, ...] = (
     Edit("team", "team tag (personalization -> discovery)", _set(lambda b: b, "team", "discovery")),
     Edit("remove-network", "remove the prod network (VPC)", _no_prod_network),
     Edit("add-network", "add the prod network (VPC)", lambda b: None, base=_no_prod_network),
+    Edit(
+        "component-copies-max",
+        "a component's copies.max (small-models intent 4 -> 6)",
+        _set(_intent_copies, "max", 6),
+        example=COMPONENTS,
+    ),
+    Edit(
+        "component-copies-min",
+        "a component's copies.min in prod (small-models intent 1 -> 2)",
+        _set(_prod_overrides, "endpoints.small-models.components.intent.copies.min", 2),
+        example=COMPONENTS,
+    ),
+    Edit(
+        "component-model-data",
+        "new model version of a component: model_data (small-models intent v7 -> v8)",
+        _set(
+            lambda b: _small_models(b)["models"]["intent"],
+            "model_data",
+            "s3://assistants-models/intent/v8/model.tar.gz",
+        ),
+        example=COMPONENTS,
+    ),
+    Edit(
+        "fleet-max-instances",
+        "the component fleet's max_instances (small-models 3 -> 4)",
+        _set(lambda b: _small_models(b)["fleet"], "max_instances", 4),
+        example=COMPONENTS,
+    ),
+    Edit(
+        "async-concurrency",
+        "async max_concurrent_invocations_per_instance (extractor 4 -> 8)",
+        _set(_extractor_async, "max_concurrent_invocations_per_instance", 8),
+        example=ASYNC,
+    ),
+    Edit(
+        "async-success-notifications",
+        "turn async success notifications on (extractor)",
+        lambda b: None,
+        base=_no_success_notifications,
+        example=ASYNC,
+    ),
+    Edit(
+        "pipeline-step-image",
+        "new image tag of a pipeline step (screening filter-input 1.4.0 -> 1.4.1)",
+        _set(_filter_step, "image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/risk/filter-input:1.4.1"),
+        example=PIPELINE,
+    ),
 )
 
 
 @functools.cache
-def _plan_text(text: str, environment: str) -> Plan:
+def _plan_text(text: str, environment: str, example: str) -> Plan:
     with tempfile.TemporaryDirectory(prefix="mlstack-catalogue-") as directory:
-        path = Path(directory) / "recsys.yaml"
+        path = Path(directory) / f"{example}.yaml"
         path.write_text(text, encoding="utf-8")
         return plan_resolved(load_for_environment(path, environment))
 
 
-def plan_blueprint(blueprint: Blueprint, environment: str = ENVIRONMENT) -> Plan:
+def plan_blueprint(blueprint: Blueprint, environment: str = ENVIRONMENT, example: str = DEFAULT_EXAMPLE) -> Plan:
     """The plan of `blueprint` (plans of identical blueprints are computed once)."""
-    return _plan_text(yaml.safe_dump(blueprint, sort_keys=False), environment)
+    return _plan_text(yaml.safe_dump(blueprint, sort_keys=False), environment, example)
 
 
 @functools.cache
-def _original() -> Blueprint:
-    loaded: Blueprint = yaml.safe_load(RECSYS.read_text(encoding="utf-8"))
+def _original(example: str) -> Blueprint:
+    loaded: Blueprint = yaml.safe_load((EXAMPLES / f"{example}.yaml").read_text(encoding="utf-8"))
     return loaded
 
 
-def original() -> Blueprint:
-    """A fresh copy of the example blueprint."""
-    return copy.deepcopy(_original())
+def original(example: str = DEFAULT_EXAMPLE) -> Blueprint:
+    """A fresh copy of an example blueprint (recsys.yaml unless named)."""
+    return copy.deepcopy(_original(example))
+
+
+def resource_prefix(edit: Edit) -> str:
+    """What every resource name of the edit's plan starts with: `<blueprint>-<environment>-`."""
+    return f"{_original(edit.example)['blueprint']}-{ENVIRONMENT}-"
 
 
 def apply(edit: Edit) -> UpdatePlan:
     """Plan `edit` against the blueprint it starts from: what `pulumi up` of the edit does."""
-    base = copy.deepcopy(_original())
+    base = original(edit.example)
     if edit.base is not None:
         edit.base(base)
     # An "add" edit starts from the blueprint without the thing and ends at the example itself.
-    head = copy.deepcopy(_original() if edit.base is not None else base)
+    head = original(edit.example) if edit.base is not None else copy.deepcopy(base)
     edit.edit(head)
     return update_plan(
-        base_from_plan(plan_blueprint(base)), plan_blueprint(head), f"recsys {ENVIRONMENT} before: {edit.what}"
+        base_from_plan(plan_blueprint(base, example=edit.example)),
+        plan_blueprint(head, example=edit.example),
+        f"{edit.example} {ENVIRONMENT} before: {edit.what}",
     )
 
 
@@ -277,14 +374,19 @@ def _listed(items: list[str]) -> str:
 
 def markdown_table(results: dict[str, dict[str, str]]) -> str:
     """The README's catalogue: one row per edit, the operations `pulumi up` performs."""
-    rows = ["| edit | what `pulumi up` does (every other resource: unchanged) |", "|---|---|"]
+    rows = [
+        f"| edit (of `{DEFAULT_EXAMPLE}.yaml` unless the row names another example) "
+        "| what `pulumi up` does (every other resource: unchanged) |",
+        "|---|---|",
+    ]
     for edit in EDITS:
         ops = results[edit.key]
         grouped: dict[str, list[str]] = {}
         for resource, op in sorted(ops.items()):
             kind, name = resource.split(" ", 1)
             short = kind.rsplit(":", 1)[-1]
-            grouped.setdefault(op, []).append(f"{short} `{name.removeprefix('recsys-prod-')}`")
+            grouped.setdefault(op, []).append(f"{short} `{name.removeprefix(resource_prefix(edit))}`")
         text = "; ".join(f"**{op}**: {_listed(items)}" for op, items in sorted(grouped.items())) or "nothing"
-        rows.append(f"| {edit.what} | {text} |")
+        where = "" if edit.example == DEFAULT_EXAMPLE else f"`{edit.example}.yaml`: "
+        rows.append(f"| {where}{edit.what} | {text} |")
     return "\n".join(rows) + "\n"

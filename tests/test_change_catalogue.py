@@ -95,3 +95,92 @@ def test_readme_holds_the_catalogue() -> None:
     section = re.search(r"<!-- change-catalogue -->\n(.*?)<!-- /change-catalogue -->", text, re.S)
     assert section is not None, "README lacks the change catalogue markers"
     assert section.group(1) == table, "README's catalogue is stale: paste tests.change_catalogue.markdown_table()"
+
+
+# --- inference components, asynchronous endpoints, serial pipelines ------------------------------------
+
+COMPONENT = "aws-native:sagemaker:InferenceComponent"
+NATIVE_ENDPOINT = "aws-native:sagemaker:Endpoint"
+TF_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+TF_MODEL = "aws:sagemaker/model:Model"
+SMALL = "assistants-prod-small-models"
+
+
+def _untouched(plan: UpdatePlan, resource_type: str, name: str) -> None:
+    assert plan.by_name(resource_type, name).op == "same", (resource_type, name)
+
+
+@pytest.mark.parametrize("key", ["component-copies-max", "component-copies-min"])
+def test_component_copy_counts_leave_the_endpoint_its_configuration_and_the_models_alone(key: str) -> None:
+    plan = update(key)
+    _untouched(plan, NATIVE_ENDPOINT, f"{SMALL}-endpoint")
+    _untouched(plan, TF_CONFIG, f"{SMALL}-config")
+    for model in ("intent", "sentiment", "toxicity"):
+        _untouched(plan, TF_MODEL, f"{SMALL}-model-{model}")
+    target = plan.by_name("aws:appautoscaling/target:Target", f"{SMALL}-intent-scaling-target")
+    assert target.op == "update"
+
+
+def test_component_copy_counts_update_the_scaling_target_and_the_initial_copies() -> None:
+    assert operations(update("component-copies-max")) == {
+        f"aws:appautoscaling:Target {SMALL}-intent-scaling-target": "update",
+    }
+    assert operations(update("component-copies-min")) == {
+        f"aws-native:sagemaker:InferenceComponent {SMALL}-intent": "update",
+        f"aws:appautoscaling:Target {SMALL}-intent-scaling-target": "update",
+    }
+    # The floor is also the copy count the component is (re)deployed with.
+    component = update("component-copies-min").by_name(COMPONENT, f"{SMALL}-intent")
+    assert component.diff_reasons == ("runtimeConfig.copyCount",)
+
+
+def test_a_component_model_version_rolls_the_component_and_leaves_the_endpoint_alone() -> None:
+    plan = update("component-model-data")
+    assert operations(plan) == {
+        f"aws-native:sagemaker:InferenceComponent {SMALL}-intent": "update",
+        "aws:iam:RolePolicy assistants-prod-execution-policy": "update",
+        f"aws:sagemaker:Model {SMALL}-model-intent": "replace, create first",
+    }
+    model = plan.by_name(TF_MODEL, f"{SMALL}-model-intent")
+    assert "name" in model.replace_reasons and not model.delete_before_replace
+    assert plan.by_name(COMPONENT, f"{SMALL}-intent").diff_reasons == ("specification.modelName",)
+    _untouched(plan, NATIVE_ENDPOINT, f"{SMALL}-endpoint")
+    _untouched(plan, TF_CONFIG, f"{SMALL}-config")
+
+
+def test_the_fleet_ceiling_is_a_new_configuration_and_an_endpoint_update() -> None:
+    plan = update("fleet-max-instances")
+    assert operations(plan) == {
+        f"aws-native:sagemaker:Endpoint {SMALL}-endpoint": "update",
+        f"aws:sagemaker:EndpointConfiguration {SMALL}-config": "replace, create first",
+    }
+    assert plan.by_name(NATIVE_ENDPOINT, f"{SMALL}-endpoint").diff_reasons == ("endpointConfigName",)
+    for component in ("intent", "sentiment", "toxicity"):
+        _untouched(plan, COMPONENT, f"{SMALL}-{component}")
+
+
+def test_async_edits_are_a_new_configuration_and_an_endpoint_update() -> None:
+    assert operations(update("async-concurrency")) == {
+        "aws-native:sagemaker:Endpoint docs-prod-extractor-endpoint": "update",
+        "aws:sagemaker:EndpointConfiguration docs-prod-extractor-config": "replace, create first",
+    }
+    plan = update("async-success-notifications")
+    assert operations(plan) == {
+        "aws-native:sagemaker:Endpoint docs-prod-extractor-endpoint": "update",
+        "aws:iam:RolePolicy docs-prod-execution-policy": "update",
+        "aws:sagemaker:EndpointConfiguration docs-prod-extractor-config": "replace, create first",
+        "aws:sns:Topic docs-prod-extractor-async-success": "create",
+    }
+    config = plan.by_name(TF_CONFIG, "docs-prod-extractor-config")
+    assert "asyncInferenceConfig.outputConfig.notificationConfig.successTopic" in config.diff_reasons
+
+
+def test_a_pipeline_step_image_replaces_the_model_first_and_updates_the_endpoint() -> None:
+    plan = update("pipeline-step-image")
+    assert operations(plan) == {
+        "aws-native:sagemaker:Endpoint payments-prod-screening-endpoint": "update",
+        "aws:sagemaker:EndpointConfiguration payments-prod-screening-config": "replace, create first",
+        "aws:sagemaker:Model payments-prod-screening-model-scorer": "replace, create first",
+    }
+    model = plan.by_name(TF_MODEL, "payments-prod-screening-model-scorer")
+    assert set(model.replace_reasons) == {"containers", "name"}
