@@ -253,3 +253,19 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_percent() -> None:
     assert [percent(v) for v in (90.0, 10.0, 100 / 3, 0.05)] == ["90%", "10%", "33.3%", "0.05%"]
+
+
+def test_a_component_endpoint_draws_its_components_on_the_shared_fleet() -> None:
+    drawn = architecture(*plan_file(EXAMPLES / "inference-components.yaml", "prod"))
+    graph = drawn.graph
+    titles = {n.title for n in graph.nodes}
+    assert {"Component intent", "Component sentiment", "Component toxicity"} <= titles
+    # Nothing the page does not know how to draw: no fallback "other" node, no model-less variant.
+    assert [n.title for n in graph.nodes if n.kind == "other"] == []
+    assert "Variant fleet" not in titles
+    [endpoint] = drawn.endpoints
+    intent = next(v for v in endpoint.variants if v.name == "intent")
+    assert (
+        intent.component
+        and intent.fleet == "1-4 copies × (1 GPU, 4 CPU, 16384 MiB) on 2-3 × ml.g5.12xlarge (scaled by SageMaker)"
+    )

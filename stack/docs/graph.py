@@ -141,6 +141,8 @@ class VariantView:
     share_percent: float
     """Production variants: weight / sum of weights x 100. Shadow: the share of requests copied."""
     shadow: bool = False
+    component: bool = False
+    """An inference component: clients name it in each request; it takes no share of the others'."""
 
 
 @dataclass(frozen=True)
@@ -547,6 +549,8 @@ def _variants(
     node: str,
     group: str,
 ) -> list[VariantView]:
+    if endpoint.components:
+        return _components(context, build, endpoint, inputs, scaling, physical, node, group)
     models = {variant.name: variant.model for variant in endpoint.variants}
     if endpoint.shadow is not None:
         models[endpoint.shadow.name] = endpoint.shadow.model
@@ -581,6 +585,50 @@ def _variants(
             "variants",
         )
         build.edge(node, shadow, f"copy of {percent(sample)}", "shadow")
+    return views
+
+
+def _components(
+    context: _Context,
+    build: _Builder,
+    endpoint: Endpoint,
+    inputs: Mapping[str, Any],
+    scaling: Mapping[str, tuple[object, object]],
+    physical: str,
+    node: str,
+    group: str,
+) -> list[VariantView]:
+    """An inference-component endpoint: one node per component, on the fleet the configuration scales."""
+    [fleet_raw] = _dicts(inputs.get("productionVariants"))[:1] or [{}]
+    managed = fleet_raw.get("managedInstanceScaling")
+    bounds = (
+        f"{managed.get('minInstanceCount')}-{managed.get('maxInstanceCount')}" if isinstance(managed, Mapping) else "?"
+    )
+    fleet = f"{bounds} × {fleet_raw.get('instanceType')} (scaled by SageMaker)"
+    views: list[VariantView] = []
+    for component in endpoint.components:
+        copies = scaling.get(f"inference-component/{physical}-{component.name}")
+        count = f"{copies[0]}-{copies[1]}" if copies else f"{component.copies.min}-{component.copies.max}"
+        reserved = ", ".join(
+            part
+            for part in (
+                f"{component.accelerators} GPU" if component.accelerators else "",
+                f"{component.cpu_cores:g} CPU" if component.cpu_cores else "",
+                f"{component.memory_mb} MiB",
+            )
+            if part
+        )
+        shown = f"{count} copies × ({reserved})"
+        views.append(VariantView(component.name, component.model, f"{shown} on {fleet}", 100.0, component=True))
+        hosted = build.node(
+            ("component", endpoint.name, component.name),
+            f"Component {component.name}",
+            "variant",
+            (f"model {component.model}", shown),
+            group,
+            "variants",
+        )
+        build.edge(node, hosted, "requests naming it", "traffic")
     return views
 
 
@@ -723,6 +771,7 @@ _DRAWN = {
     "mlstack:kubernetes:MlflowOnKubernetes",
     "mlstack:features:FeatureStore",
     "mlstack:serving:ModelEndpoint",
+    "mlstack:serving:ComponentEndpoint",
     "mlstack:monitoring:DriftMonitor",
     "mlstack:feedback:FeedbackApi",
     "mlstack:kubernetes:InferenceService",

@@ -364,11 +364,12 @@ def _endpoints_section(architecture: Architecture) -> list[str]:
     rows = []
     for endpoint in architecture.endpoints:
         for variant in endpoint.variants:
-            share = (
-                f"shadow: copy of {percent(variant.share_percent)}"
-                if variant.shadow
-                else percent(variant.share_percent)
-            )
+            if variant.component:
+                share = "requests that name it"
+            elif variant.shadow:
+                share = f"shadow: copy of {percent(variant.share_percent)}"
+            else:
+                share = percent(variant.share_percent)
             rows.append(
                 [
                     md_text(endpoint.name),
@@ -383,7 +384,8 @@ def _endpoints_section(architecture: Architecture) -> list[str]:
     lines += [
         "",
         "A production variant's share is its weight over the sum of the endpoint's weights; a shadow gets a copy "
-        "of that share of requests, and its answers are logged, never returned.",
+        "of that share of requests, and its answers are logged, never returned. An inference component serves "
+        "the requests that name it (InferenceComponentName), on the fleet its endpoint shares.",
         "",
     ]
     return lines
