@@ -234,8 +234,11 @@ def _component(
         endpoint_name=args.endpoint_name,
         variant_name=FLEET_VARIANT,
         specification=specification,
-        # Copies at creation; Application Auto Scaling moves them between min and max afterwards.
-        runtime_config={"copy_count": max(1, component.min_copies)},
+        # One copy at creation, always: Application Auto Scaling then holds the copies between min and
+        # max, and raising the minimum scales out to it (RegisterScalableTarget). A copy count that
+        # followed copies.min would change on that edit, and the update (UpdateInferenceComponentRuntimeConfig)
+        # would reset the live, autoscaled count to it.
+        runtime_config={"copy_count": 1},
         deployment_config=_rolling(args.rollout, alarm_names),
         tags=[{"key": key, "value": value} for key, value in sorted({**args.extra_tags, **args.tags}.items())],
         opts=opts,

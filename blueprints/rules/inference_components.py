@@ -138,8 +138,8 @@ def _fleet(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
             + ", which need one; set those copies.min to 0, or min_instances to at least 1",
         )
         return
-    # At creation every component starts with max(1, copies.min) copies on max(1, min_instances)
-    # instances (InitialInstanceCount and CopyCount); scale-in to zero comes after.
+    # Each component runs at least max(1, copies.min) copies on max(1, min_instances) instances: one
+    # copy at creation (CopyCount), then Application Auto Scaling's minimum; scale-in to zero comes after.
     starting = [reservation(c) for c in endpoint.components for _ in range(max(1, c.copies.min))]
     floor = max(1, fleet.min_instances)
     if placement.packs(starting, per_instance, floor) is False:
