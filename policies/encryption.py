@@ -102,6 +102,41 @@ ENDPOINT_CONFIG_KMS = Rule(
 )
 
 
+# --- asynchronous inference output -----------------------------------------------------------------
+
+
+def _async_output_kms(args: ResourceView, _settings: PolicySettings) -> Iterator[str | Proof]:
+    if object_input(args.props, "asyncInferenceConfig") is None:
+        return
+    # outputConfig also carries the S3 paths (from the bucket) and the SNS topics: when those come
+    # from resources of this stack too, the graph cannot say which feeds kmsKeyId, and an unknown
+    # key stays advisory, as the monitoring jobs' output key does.
+    proof = proven_key(args, "asyncInferenceConfig", "outputConfig", "kmsKeyId")
+    if proof is not None:
+        yield proof
+    elif not string_input(args.props, "asyncInferenceConfig", "outputConfig", "kmsKeyId"):
+        yield (
+            f"asynchronous endpoint configuration {args.name} does not encrypt its results and failures in S3 "
+            "with a KMS key (asyncInferenceConfig.outputConfig.kmsKeyId): they hold inference payloads"
+        )
+
+
+ASYNC_OUTPUT_KMS = Rule(
+    name="sagemaker-async-output-kms",
+    description=(
+        "Checks whether SageMaker asynchronous endpoint configurations encrypt the results and failures they "
+        "write to S3 with a KMS key (asyncInferenceConfig.outputConfig.kmsKeyId): they hold inference payloads. "
+        "A kmsKeyId unknown at preview passes when asyncInferenceConfig comes only from a KMS key of this stack."
+    ),
+    severity="high",
+    remediation="Set asyncInferenceConfig.outputConfig.kmsKeyId (mlstack sets the platform key).",
+    check=_async_output_kms,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
+    reads_graph=True,
+)
+
+
 # --- feature group online store --------------------------------------------------------------------
 
 
@@ -346,6 +381,7 @@ MLFLOW_PLATFORM_KEY = Rule(
 
 RULES = (
     ENDPOINT_CONFIG_KMS,
+    ASYNC_OUTPUT_KMS,
     FEATURE_GROUP_ONLINE_ENCRYPTION,
     KMS_ROTATION,
     S3_SSE_KMS,

@@ -26,10 +26,12 @@ from mlstack.policies.framework import (
     typed_input,
 )
 from mlstack.policies.sagemaker import (
+    ENDPOINT_CONFIG,
     ENDPOINTS,
     METRIC_ALARM,
     MONITORING_JOB_DEFINITIONS,
     MONITORING_SCHEDULE,
+    component_hosts,
     config_of,
     endpoint_name_of,
     endpoint_named,
@@ -176,25 +178,38 @@ LATENCY_METRICS = frozenset({"ModelLatency", "OverheadLatency"})
 ERROR_METRICS = frozenset({"Invocation5XXErrors", "Invocation4XXErrors", "ModelError", "InvocationModelErrors"})
 
 
-def _alarm_metrics(alarm: Any) -> dict[str, set[str]]:
-    """The metric names of `alarm` by the endpoint each is scoped to (plain or metric-math alarms)."""
+def _scope(dimensions: Any, hosts: Mapping[str, str]) -> str | None:
+    """The endpoint a metric's dimensions scope it to: its EndpointName, else the endpoint hosting
+    the inference component it names (SageMaker reports a component's invocation, latency and error
+    metrics with the InferenceComponentName dimension alone)."""
+    endpoint = peek(dimensions, "EndpointName")
+    if isinstance(endpoint, str):
+        return endpoint
+    component = peek(dimensions, "InferenceComponentName")
+    return hosts.get(component) if isinstance(component, str) else None
+
+
+def _alarm_metrics(alarm: Any, hosts: Mapping[str, str]) -> dict[str, set[str]]:
+    """The metric names of `alarm` by the endpoint each is scoped to (plain or metric-math alarms);
+    `hosts` gives the endpoint of each inference component, by its name."""
     props = alarm.props
     found: dict[str, set[str]] = {}
-    endpoint, metric = peek(props, "dimensions", "EndpointName"), peek(props, "metricName")
-    if isinstance(endpoint, str) and metric:
+    endpoint, metric = _scope(peek(props, "dimensions"), hosts), peek(props, "metricName")
+    if endpoint is not None and metric:
         found.setdefault(endpoint, set()).add(str(metric))
     for query in items(peek(props, "metricQueries")):
-        endpoint = peek(query, "metric", "dimensions", "EndpointName")
-        if isinstance(endpoint, str):
+        endpoint = _scope(peek(query, "metric", "dimensions"), hosts)
+        if endpoint is not None:
             found.setdefault(endpoint, set()).add(str(peek(query, "metric", "metricName")))
     return found
 
 
 def _alarms_by_endpoint(index: StackIndex) -> dict[str, list[tuple[Any, set[str]]]]:
     """Each endpoint name's alarms, with the metrics each watches on it, in stack order."""
+    hosts = component_hosts(index.resources)
     found: dict[str, list[tuple[Any, set[str]]]] = {}
     for alarm in index.of_type(METRIC_ALARM):
-        for endpoint, metrics in _alarm_metrics(alarm).items():
+        for endpoint, metrics in _alarm_metrics(alarm, hosts).items():
             found.setdefault(endpoint, []).append((alarm, metrics))
     return found
 
@@ -231,12 +246,45 @@ def _prod_alarms(args: StackView, settings: PolicySettings) -> Iterator[Violatio
 PROD_ENDPOINT_ALARMS = Rule(
     name="sagemaker-prod-endpoint-alarms",
     description=(
-        "Checks whether every prod endpoint has latency and error alarms that notify someone (non-empty alarmActions)."
+        "Checks whether every prod endpoint has latency and error alarms that notify someone (non-empty alarmActions). "
+        "An alarm on an inference component (dimension InferenceComponentName) counts for the endpoint hosting it."
     ),
     severity="high",
     remediation="Add alarms (p99_latency_ms, error_rate) to the endpoint and an on-call destination.",
     check=_prod_alarms,
     kind="stack",
+)
+
+
+def _async_error_notifications(args: ResourceView, settings: PolicySettings) -> Iterator[str]:
+    if not is_prod(environment_of(args.props, settings)):
+        return
+    if object_input(args.props, "asyncInferenceConfig") is None:
+        return
+    if not string_input(args.props, "asyncInferenceConfig", "outputConfig", "notificationConfig", "errorTopic"):
+        failures = peek(args.props, "asyncInferenceConfig", "outputConfig", "s3FailurePath")
+        where = failures if isinstance(failures, str) else "S3"
+        yield (
+            f"prod asynchronous endpoint configuration {args.name} publishes failed requests to no SNS topic "
+            f"(asyncInferenceConfig.outputConfig.notificationConfig.errorTopic): a failure is found only by "
+            f"polling {where}"
+        )
+
+
+PROD_ASYNC_ERROR_NOTIFICATIONS = Rule(
+    name="sagemaker-prod-async-error-notifications",
+    description=(
+        "Checks whether every prod asynchronous endpoint configuration (asyncInferenceConfig) publishes failed "
+        "requests to an SNS topic (outputConfig.notificationConfig.errorTopic)."
+    ),
+    severity="medium",
+    remediation=(
+        "Set the endpoint's async.notifications.errors to topic or on-call (not none), which sets errorTopic; "
+        "on-call needs monitoring.on_call."
+    ),
+    check=_async_error_notifications,
+    kind="resource",
+    resource_types=(ENDPOINT_CONFIG,),
 )
 
 RULES = (
@@ -245,4 +293,5 @@ RULES = (
     MONITORING_INTER_CONTAINER,
     MONITORED_ENDPOINT_CAPTURES,
     PROD_ENDPOINT_ALARMS,
+    PROD_ASYNC_ERROR_NOTIFICATIONS,
 )

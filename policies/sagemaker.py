@@ -28,6 +28,9 @@ ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 MODEL = "aws:sagemaker/model:Model"
 MONITORING_SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+# pulumi-aws has no InferenceComponent; mlstack plans them with aws-native.
+INFERENCE_COMPONENT = "aws-native:sagemaker:InferenceComponent"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
 MLFLOW = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
@@ -98,6 +101,13 @@ def instance_variants(config_props: Any, *, shadow: bool = True) -> list[Any]:
     return [v for v in variants(config_props, shadow=shadow) if not is_serverless(v)]
 
 
+def managed_instance_scaling(variant: Any) -> bool:
+    """Whether SageMaker scales the variant's instances itself (`managedInstanceScaling` status
+    ENABLED, as on an inference-component fleet): Application Auto Scaling then scales each
+    component's copies, not the variant. Raises UnknownValueError when the status is unknown."""
+    return string_input(variant, "managedInstanceScaling", "status") == "ENABLED"
+
+
 def _endpoint_name_key(props: Any) -> str:
     return "endpointName" if has_key(props, "endpointName") else "name"
 
@@ -120,6 +130,43 @@ def _endpoints_by_name(index: StackIndex) -> dict[str, Any]:
 def endpoint_named(name: str, resources: Sequence[Any]) -> Any | None:
     index = index_of(resources)
     return index.memo("endpoints-by-name", lambda: _endpoints_by_name(index)).get(name)
+
+
+def _components_by_endpoint(index: StackIndex) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for component in index.of_type(INFERENCE_COMPONENT):
+        name = peek(component.props, "endpointName")
+        if not isinstance(name, str):
+            # Unknown at preview (it may come from the endpoint's outputs): the one endpoint it depends on.
+            hosts = index.depended_on(component, *ENDPOINTS)
+            name = peek(hosts[0].props, _endpoint_name_key(hosts[0].props)) if len(hosts) == 1 else None
+        if isinstance(name, str):
+            found.setdefault(name, []).append(component)
+    return found
+
+
+def components_on(endpoint_name: str, resources: Sequence[Any]) -> list[Any]:
+    """The inference components of this stack hosted on the endpoint named `endpoint_name`, in
+    stack order: by their `endpointName`, or by the endpoint they depend on when it is unknown."""
+    index = index_of(resources)
+    return index.memo("components-by-endpoint", lambda: _components_by_endpoint(index)).get(endpoint_name, [])
+
+
+def _component_hosts(index: StackIndex) -> dict[str, str]:
+    hosts: dict[str, str] = {}
+    for endpoint, components in index.memo("components-by-endpoint", lambda: _components_by_endpoint(index)).items():
+        for component in components:
+            name = peek(component.props, "inferenceComponentName")
+            if isinstance(name, str):
+                hosts.setdefault(name, endpoint)
+    return hosts
+
+
+def component_hosts(resources: Sequence[Any]) -> dict[str, str]:
+    """Endpoint names by the `inferenceComponentName` of each inference component of this stack
+    (SageMaker reports a component's metrics by its name alone, without the endpoint's)."""
+    index = index_of(resources)
+    return index.memo("component-hosts", lambda: _component_hosts(index))
 
 
 def kms_keys(resources: Sequence[Any]) -> list[Any]:

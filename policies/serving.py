@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
 
 from mlstack.components import instances, sizing
 from mlstack.components.containers import read_large_model_environment
@@ -23,16 +25,20 @@ from mlstack.policies.framework import (
     object_input,
     peek,
     per_resource,
+    string_input,
 )
 from mlstack.policies.sagemaker import (
     ENDPOINT_CONFIG,
     ENDPOINTS,
     MODEL,
+    SCALING_POLICY,
     SCALING_TARGET,
+    components_on,
     config_of,
     endpoint_name_of,
     instance_type_of,
     instance_variants,
+    managed_instance_scaling,
     shadow_variants,
     variant_name,
     variants,
@@ -88,6 +94,22 @@ PROD_AUTO_ROLLBACK = Rule(
 )
 
 
+COPY_COUNT = "sagemaker:inference-component:DesiredCopyCount"
+
+
+def _has_copy_target(component: Any, targets: Mapping[str, list[Any]], index: StackIndex) -> bool:
+    """Whether a scaling target of this stack scales the component's copies: one whose resourceId
+    names it, or one that depends on it and whose resourceId is unknown at preview (it may come
+    from the component's outputs)."""
+    name = peek(component.props, "inferenceComponentName")
+    if isinstance(name, str) and f"inference-component/{name}" in targets:
+        return True
+    return any(
+        peek(target.props, "resourceId") is None and peek(target.props, "scalableDimension") in (COPY_COUNT, None)
+        for target in index.dependents(component, SCALING_TARGET)
+    )
+
+
 def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violation]:
     resources = args.resources
     index = index_of(resources)
@@ -101,19 +123,54 @@ def _autoscaling(args: StackView, settings: PolicySettings) -> Iterator[Violatio
             yield f"prod endpoint {endpoint.name}: its endpoint configuration is not in this stack"
             return
         name = endpoint_name_of(endpoint.props)
-        for variant in map(variant_name, instance_variants(config.props, shadow=False)):
-            resource_id = f"endpoint/{name}/variant/{variant}"
+        managed: list[str] = []
+        for variant in instance_variants(config.props, shadow=False):
+            variant_text = variant_name(variant)
+            if managed_instance_scaling(variant):
+                managed.append(variant_text)
+                continue
+            resource_id = f"endpoint/{name}/variant/{variant_text}"
             if resource_id not in targets:
-                yield f"prod endpoint {endpoint.name}: variant {variant} lacks scaling target {resource_id}"
+                yield f"prod endpoint {endpoint.name}: variant {variant_text} lacks scaling target {resource_id}"
+        if not managed or name is None:
+            return
+        # SageMaker scales a managed fleet's instances to fit the copies it must place, and
+        # Application Auto Scaling scales the copies: without a copy-count target, a component
+        # keeps its initial copies whatever the load, and the fleet never grows. Components of
+        # other stacks are theirs to judge.
+        for component in components_on(name, resources):
+            variant = peek(component.props, "variantName")
+            if isinstance(variant, str) and variant not in managed:
+                continue  # on a variant judged above
+            if _has_copy_target(component, targets, index):
+                continue
+            component_name = string_input(component.props, "inferenceComponentName")
+            on = variant if isinstance(variant, str) else " / ".join(managed)
+            lacks = (
+                f"lacks scaling target inference-component/{component_name}"
+                if component_name
+                else f"has no scaling target on its copy count ({COPY_COUNT})"
+            )
+            yield (
+                f"prod endpoint {endpoint.name}: variant {on} scales its instances itself (managedInstanceScaling), "
+                f"but inference component {component_name or component.name} on it {lacks}"
+            )
 
     yield from per_resource(index.of_type(*ENDPOINTS), check)
 
 
 PROD_AUTOSCALING = Rule(
     name="sagemaker-prod-endpoint-autoscaling",
-    description="Checks whether every instance-based production variant of a prod endpoint has an autoscaling target.",
+    description=(
+        "Checks whether every instance-based production variant of a prod endpoint has an autoscaling target; "
+        "on a variant whose instances SageMaker scales itself (managedInstanceScaling ENABLED), whether every "
+        "inference component it hosts has a scaling target on its copy count (inference-component/<name>)."
+    ),
     severity="medium",
-    remediation="Add autoscaling (min, max, a target) to the endpoint.",
+    remediation=(
+        "Add autoscaling (min, max, a target) to the endpoint; on an inference-component endpoint, copies "
+        "(min, max) and a target per component."
+    ),
     check=_autoscaling,
     kind="stack",
 )
@@ -253,4 +310,117 @@ LARGE_MODEL_SIZING = Rule(
     kind="stack",
 )
 
-RULES = (PROD_INSTANCE_COUNT, PROD_AUTO_ROLLBACK, PROD_AUTOSCALING, GPU_IN_DEV, SHADOW_SAMPLING, LARGE_MODEL_SIZING)
+# Scaling in to zero and back: target tracking scales on a per-instance (or per-copy) metric, which
+# has no value at zero capacity, so it never scales out from zero; SageMaker needs a step-scaling
+# policy, fired by an alarm on NoCapacityInvocationFailures (inference components) or
+# HasBacklogWithoutCapacity (asynchronous endpoints), to add the first instance or copy again.
+# https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html and
+# https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-policy.html ("you must use
+# step scaling if you want to enable an endpoint to scale out from zero active instances").
+STEP_SCALING = "StepScaling"
+
+
+def _policies_by_scalable(index: StackIndex) -> dict[tuple[str, str], list[Any]]:
+    """Scaling policies by (resourceId, scalableDimension), those peeked known."""
+    found: dict[tuple[str, str], list[Any]] = {}
+    for policy in index.of_type(SCALING_POLICY):
+        resource_id, dimension = peek(policy.props, "resourceId"), peek(policy.props, "scalableDimension")
+        if isinstance(resource_id, str) and isinstance(dimension, str):
+            found.setdefault((resource_id, dimension), []).append(policy)
+    return found
+
+
+def _same(one: Any, other: Any) -> bool:
+    """Whether two peeked values may be equal: either unknown (None), or equal."""
+    return one is None or other is None or one == other
+
+
+def _is_step_scaling(policy: Any) -> bool:
+    """pulumi-aws defaults policyType to StepScaling; raises UnknownValueError when it is unknown."""
+    policy_type = string_input(policy.props, "policyType")
+    return policy_type is None or policy_type == STEP_SCALING
+
+
+def _scaled(resource_id: str) -> str:
+    """What a SageMaker resourceId scales, in words."""
+    parts = resource_id.split("/")
+    if len(parts) == 2 and parts[0] == "inference-component":
+        return f"inference component {parts[1]}"
+    if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
+        return f"variant {parts[3]} of endpoint {parts[1]}"
+    return resource_id
+
+
+def _scale_from_zero(args: StackView, _settings: PolicySettings) -> Iterator[Violation]:
+    index = index_of(args.resources)
+    policies = index.memo("policies-by-scalable", lambda: _policies_by_scalable(index))
+
+    def check(target: Any) -> Iterator[str]:
+        if string_input(target.props, "serviceNamespace") != "sagemaker":
+            return
+        if number_input(target.props, "minCapacity") != 0:
+            return
+        resource_id, dimension = peek(target.props, "resourceId"), peek(target.props, "scalableDimension")
+        known = isinstance(resource_id, str) and isinstance(dimension, str)
+        named = policies.get((resource_id, dimension), []) if known else []
+        # A policy whose resourceId comes from the target's outputs may be unknown at preview: the
+        # policies depending on the target, unless they name another resource.
+        candidates = index.in_stack_order(
+            [
+                *named,
+                *(
+                    p
+                    for p in index.dependents(target, SCALING_POLICY)
+                    if _same(peek(p.props, "resourceId"), resource_id)
+                    and _same(peek(p.props, "scalableDimension"), dimension)
+                ),
+            ]
+        )
+        unknown: UnknownValueError | None = None
+        for policy in candidates:
+            try:
+                if _is_step_scaling(policy):
+                    return
+            except UnknownValueError as error:
+                unknown = error
+        if unknown is not None:
+            raise unknown  # a policy of unknown type may be the step policy: cannot evaluate
+        resource_text = string_input(target.props, "resourceId")
+        dimension_text = string_input(target.props, "scalableDimension")
+        what = _scaled(resource_text) if resource_text else target.name
+        yield (
+            f"scaling target {target.name} lets {what} scale in to zero (minCapacity 0), but no StepScaling "
+            f"policy acts on {resource_text} {dimension_text}: target tracking cannot scale out from zero "
+            f"capacity (its per-instance or per-copy metric has no value there), so once {what} has scaled "
+            "in to zero it stays there and its requests go unserved"
+        )
+
+    yield from per_resource(index.of_type(SCALING_TARGET), check)
+
+
+SCALE_FROM_ZERO = Rule(
+    name="sagemaker-scale-from-zero",
+    description=(
+        "Checks whether every SageMaker scaling target that can scale in to zero (minCapacity 0) has a "
+        "StepScaling policy on the same resourceId and scalableDimension: target tracking cannot scale out "
+        "from zero capacity."
+    ),
+    severity="high",
+    remediation=(
+        "Add a StepScaling policy on the target's resourceId and scalableDimension, fired by a CloudWatch alarm "
+        "on NoCapacityInvocationFailures (inference components) or HasBacklogWithoutCapacity (asynchronous "
+        "endpoints); mlstack adds both when the minimum is 0. Or set the minimum to 1 or more."
+    ),
+    check=_scale_from_zero,
+    kind="stack",
+)
+
+RULES = (
+    PROD_INSTANCE_COUNT,
+    PROD_AUTO_ROLLBACK,
+    PROD_AUTOSCALING,
+    GPU_IN_DEV,
+    SHADOW_SAMPLING,
+    LARGE_MODEL_SIZING,
+    SCALE_FROM_ZERO,
+)

@@ -319,6 +319,33 @@ CASES: list[tuple[str, PolicySettings, str, str, list[Edit], Edit, Any, Any]] = 
         {"key": "cost_center", "value": "CC-4312"},
         {"key": "costcenter", "value": "CC-4312"},
     ),
+    # recsys serves nothing asynchronously: the one field is the whole asyncInferenceConfig here;
+    # tests/test_policies_serving_modes.py has these rules on the async example's plan.
+    (
+        "sagemaker-async-output-kms",
+        PROD,
+        T_CONFIG,
+        "recsys-prod-ranker-config",
+        [],
+        (T_CONFIG, "recsys-prod-ranker-config", ("asyncInferenceConfig",), None),
+        {"outputConfig": {"s3OutputPath": "s3://recsys-prod/async/out/", "kmsKeyId": KEY_ARN}},
+        {"outputConfig": {"s3OutputPath": "s3://recsys-prod/async/out/"}},
+    ),
+    (
+        "sagemaker-prod-async-error-notifications",
+        PROD,
+        T_CONFIG,
+        "recsys-prod-ranker-config",
+        [],
+        (T_CONFIG, "recsys-prod-ranker-config", ("asyncInferenceConfig",), None),
+        {
+            "outputConfig": {
+                "s3OutputPath": "s3://recsys-prod/async/out/",
+                "notificationConfig": {"errorTopic": TOPIC_ARN},
+            }
+        },
+        {"outputConfig": {"s3OutputPath": "s3://recsys-prod/async/out/", "notificationConfig": {}}},
+    ),
     # stack rules
     (
         "s3-bucket-sse-kms",
@@ -452,6 +479,16 @@ CASES: list[tuple[str, PolicySettings, str, str, list[Edit], Edit, Any, Any]] = 
         (T_ALARM, "recsys-prod-ranker-error-rate", ("alarmActions",), None),
         [TOPIC_ARN],
         [],
+    ),
+    (
+        "sagemaker-scale-from-zero",
+        PROD,
+        T_TARGET,
+        "recsys-prod-assistant-llm-main-scaling-target",
+        [],
+        (T_TARGET, "recsys-prod-assistant-llm-main-scaling-target", ("minCapacity",), None),
+        1,
+        0,
     ),
 ]
 
