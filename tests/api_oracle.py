@@ -3,21 +3,24 @@
 The offline plan runs under the Pulumi SDK's mocks, which accept any value: a bogus instance type, a
 variant name SageMaker rejects, an instance count of 0 all plan fine and fail only at `pulumi up`.
 This module turns each planned pulumi-aws resource into the request the provider sends
-(CreateModel, CreateEndpointConfig, CreateEndpoint, PutMetricAlarm, RegisterScalableTarget,
-PutScalingPolicy, CreateFeatureGroup, CreateMlflowTrackingServer, CreateModelPackageGroup,
-PutModelPackageGroupPolicy, PutBucketLifecycleConfiguration, CreateDataQualityJobDefinition,
-CreateModelQualityJobDefinition, CreateMonitoringSchedule, CreateTopic, Subscribe, PutRule, PutDashboard)
-and checks it against botocore's bundled service model, which AWS publishes for its SDKs. It shares no
-code with the components it checks.
+(CreateModel, CreateEndpointConfig, CreateEndpoint, CreateInferenceComponent, PutMetricAlarm,
+RegisterScalableTarget, PutScalingPolicy, CreateFeatureGroup, CreateMlflowTrackingServer,
+CreateModelPackageGroup, PutModelPackageGroupPolicy, PutBucketLifecycleConfiguration,
+CreateDataQualityJobDefinition, CreateModelQualityJobDefinition, CreateMonitoringSchedule, CreateTopic,
+Subscribe, PutRule, PutDashboard) and checks it against botocore's bundled service model, which AWS
+publishes for its SDKs. An input that no create operation has a member for, but an update does (an
+inference component's DeploymentConfig), is checked in that update's request too (UpdateInferenceComponent):
+`UPDATE_TRANSLATIONS`. It shares no code with the components it checks.
 
 The translation mirrors pulumi-aws, a bridge over the Terraform AWS provider: inputs arrive in
 pulumi-aws's camelCase wire names, and the provider's `expand*` functions build the request. The
-model-quality job definition comes from pulumi-aws-native instead, over AWS Cloud Control: its wire
-names are the CloudFormation property names in camelCase, and the CloudFormation resource handler
-(aws-cloudformation-resource-providers-sagemaker, TranslatorForRequest) builds the request. The
-default rule is camelCase -> PascalCase with the same shape; `Translation.fields` lists every
-exception, each with where it was verified. Values unknown at preview are replaced by realistic
-placeholders, and every replacement is recorded in `ApiRequest.substitutions`.
+model-quality job definition, the endpoint and inference components come from pulumi-aws-native
+instead, over AWS Cloud Control: its wire names are the CloudFormation property names in camelCase,
+and the CloudFormation resource handler (aws-cloudformation-resource-providers-sagemaker,
+TranslatorForRequest) builds the request. The default rule is camelCase -> PascalCase with the same
+shape; `Translation.fields` lists every exception, each with where it was verified. Values unknown at
+preview are replaced by realistic placeholders, and every replacement is recorded in
+`ApiRequest.substitutions`.
 
 Some rules span resources (a schedule and the job definition it runs, a job definition and the
 endpoint it watches): `check_resources` checks them over the whole plan.
@@ -221,6 +224,41 @@ def _deployment_policy_exactly_one(request: Mapping[str, Any]) -> Iterator[tuple
                 "DeploymentConfig",
                 f"exactly one of BlueGreenUpdatePolicy and RollingUpdatePolicy is required, got {present or 'none'}",
             )
+
+
+def _inference_component_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # Specifications (botocore's documentation): "You can use either this parameter or the singular Specification
+    # parameter, but not both"; the CloudFormation schema requires one of them (oneOf, aws-sagemaker-inferencecomponent
+    # .json).
+    present = [key for key in ("Specification", "Specifications") if key in request]
+    if len(present) != 1:
+        yield "", f"exactly one of Specification and Specifications is required, got {present or 'none'}"
+    # ComputeResourceRequirements: "Omit this parameter if your request is meant to create an adapter inference
+    # component", which "uses the compute resources of the base inference component".
+    specification = request.get("Specification")
+    if isinstance(specification, Mapping) and {"BaseInferenceComponentName", "ComputeResourceRequirements"} <= set(
+        specification
+    ):
+        yield "Specification.ComputeResourceRequirements", "an adapter (BaseInferenceComponentName) reserves none"
+
+
+# InferenceComponentRollingUpdatePolicy.MaximumBatchSize (botocore's documentation): "The value must be between 5% to
+# 50% of the copy count of the inference component."
+COMPONENT_BATCH_PERCENT = (5, 50)
+
+
+def _component_rollout_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    policy = (request.get("DeploymentConfig") or {}).get("RollingUpdatePolicy")
+    size = policy.get("MaximumBatchSize") if isinstance(policy, Mapping) else None
+    if not isinstance(size, Mapping) or size.get("Type") != "CAPACITY_PERCENT":
+        return  # a COPY_COUNT batch is a share of a copy count that autoscaling changes
+    value: Any = size.get("Value")
+    low, high = COMPONENT_BATCH_PERCENT
+    if _is_number(value) and not low <= value <= high:
+        yield (
+            "DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value",
+            f"{value}% per batch; a rolling update of a component takes {low}% to {high}% of its copies per batch",
+        )
 
 
 def _alarm_metric_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -798,6 +836,55 @@ SAGEMAKER_ENDPOINT = Translation(
     checks=(_deployment_policy_exactly_one,),
 )
 
+# pulumi-aws-native -> AWS Cloud Control -> the AWS::SageMaker::InferenceComponent handler, whose source is not public:
+# what it sends is read from its schema (pulumi/pulumi-aws-native aws-cloudformation-schema/
+# aws-sagemaker-inferencecomponent.json), whose properties are CreateInferenceComponent's members, in camelCase on the
+# wire (the default rule; `tags` is already a list of {key, value}). The create handler's only SageMaker permission is
+# CreateInferenceComponent, the update handler's UpdateInferenceComponent and UpdateInferenceComponentRuntimeConfig.
+# The SDK also takes the schema's read-only properties as inputs; CloudFormation never sends those.
+_READ_ONLY = Field(how="drop", why="readOnlyProperties in the CloudFormation schema: output only, never sent")
+_COMPONENT_READ_ONLY = {
+    "runtimeConfig.currentCopyCount": _READ_ONLY,
+    "runtimeConfig.desiredCopyCount": _READ_ONLY,
+    "runtimeConfig.placementStatus": _READ_ONLY,
+    "**.currentDataCacheConfig": _READ_ONLY,
+    "specification.container.deployedImage": _READ_ONLY,
+    # A schema property with no API member in either operation (the endpoint is EndpointName).
+    "endpointArn": Field(how="drop", why="no CreateInferenceComponent or UpdateInferenceComponent member"),
+}
+SAGEMAKER_INFERENCE_COMPONENT = Translation(
+    resource_type="aws-native:sagemaker:InferenceComponent",
+    service="sagemaker",
+    operation="CreateInferenceComponent",
+    name_member="InferenceComponentName",
+    auto_name="cloudformation",
+    fields={
+        **_COMPONENT_READ_ONLY,
+        # DeploymentConfig is a writeOnlyProperty and an UpdateInferenceComponent member only: a create cannot carry
+        # it (SAGEMAKER_INFERENCE_COMPONENT_UPDATE validates it).
+        "deploymentConfig": Field(how="drop", why="not a CreateInferenceComponent member; UpdateInferenceComponent's"),
+    },
+    checks=(_inference_component_rules,),
+)
+
+# What a later `pulumi up` sends to change a component in place (the schema has no createOnlyProperties): the
+# properties UpdateInferenceComponent has members for. Which of them the unpublished handler sends in one call, and
+# which through UpdateInferenceComponentRuntimeConfig, is not verified; the shapes are the same either way.
+SAGEMAKER_INFERENCE_COMPONENT_UPDATE = Translation(
+    resource_type="aws-native:sagemaker:InferenceComponent",
+    service="sagemaker",
+    operation="UpdateInferenceComponent",
+    name_member="InferenceComponentName",
+    auto_name="cloudformation",
+    fields={
+        **_COMPONENT_READ_ONLY,
+        "endpointName": Field(how="drop", why="no UpdateInferenceComponent member: a component stays on its endpoint"),
+        "variantName": Field(how="drop", why="no UpdateInferenceComponent member"),
+        "tags": Field(how="drop", why="the update handler's AddTags and DeleteTags permissions: tags are not members"),
+    },
+    checks=(_component_rollout_rules,),
+)
+
 _DIMENSIONS = Field(how="map_to_list", key="Name", value="Value", why="Terraform expandMetricAlarmDimensions")
 
 CLOUDWATCH_METRIC_ALARM = Translation(
@@ -1195,6 +1282,7 @@ TRANSLATIONS: Mapping[str, Translation] = {
         SAGEMAKER_MODEL,
         SAGEMAKER_ENDPOINT_CONFIGURATION,
         SAGEMAKER_ENDPOINT,
+        SAGEMAKER_INFERENCE_COMPONENT,
         CLOUDWATCH_METRIC_ALARM,
         APPAUTOSCALING_TARGET,
         APPAUTOSCALING_POLICY,
@@ -1213,6 +1301,15 @@ TRANSLATIONS: Mapping[str, Translation] = {
     )
 }
 SAGEMAKER_TYPES = frozenset(t.resource_type for t in TRANSLATIONS.values() if t.service == "sagemaker")
+# Requests beyond the create: members a create operation has no place for, sent when a later `pulumi up` changes the
+# resource in place. A resource of these types becomes two requests.
+UPDATE_TRANSLATIONS: Mapping[str, Translation] = {t.resource_type: t for t in (SAGEMAKER_INFERENCE_COMPONENT_UPDATE,)}
+ALL_TRANSLATIONS: tuple[Translation, ...] = (*TRANSLATIONS.values(), *UPDATE_TRANSLATIONS.values())
+_BY_OPERATION: Mapping[tuple[str, str], Translation] = {(t.resource_type, t.operation): t for t in ALL_TRANSLATIONS}
+
+
+def translation_for(resource_type: str, operation: str) -> Translation:
+    return _BY_OPERATION[(resource_type, operation)]
 
 
 # --- botocore models ------------------------------------------------------------------------------
@@ -1425,9 +1522,11 @@ def _holders(value: Any, segments: list[str], path: str) -> Iterator[tuple[dict[
         yield from _holders(value[name], rest, _join(path, name))
 
 
-def translate(resource: PlannedResource, *, region: str) -> ApiRequest:
-    """The API request pulumi-aws would send to create `resource` (of a type in `TRANSLATIONS`)."""
-    translation = TRANSLATIONS[resource.type]
+def translate(resource: PlannedResource, *, region: str, translation: Translation | None = None) -> ApiRequest:
+    """The API request the provider would send to create `resource` (of a type in `TRANSLATIONS`), or the one of
+    `translation` (another request of the same resource type, e.g. its update)."""
+    translation = translation or TRANSLATIONS[resource.type]
+    assert translation.resource_type == resource.type, (translation.operation, resource.type)
     translator = _Translator(translation, resource, region)
     params = translator.request()
     return ApiRequest(
@@ -1441,6 +1540,13 @@ def translate(resource: PlannedResource, *, region: str) -> ApiRequest:
         translation_findings=tuple(translator.findings),
         dependencies=tuple(resource.dependencies),
     )
+
+
+def translate_all(resource: PlannedResource, *, region: str) -> tuple[ApiRequest, ...]:
+    """Every request of `resource`: its create, then (if its type has one) the update of what a create cannot carry."""
+    update = UPDATE_TRANSLATIONS.get(resource.type)
+    create = translate(resource, region=region)
+    return (create, translate(resource, region=region, translation=update)) if update else (create,)
 
 
 # --- Placeholders for values unknown at preview ------------------------------------------------------
@@ -1527,7 +1633,7 @@ def placeholder_for(shape: Shape, member: str, region: str) -> Any:
 
 def validate(request: ApiRequest) -> list[Finding]:
     """Every reason AWS (or the provider, before calling it) would reject `request`."""
-    translation = TRANSLATIONS[request.resource_type]
+    translation = translation_for(request.resource_type, request.operation)
     shape = input_shape(translation)
     params = copy.deepcopy(dict(request.params))
     problems: list[tuple[str, str]] = []
@@ -1805,7 +1911,9 @@ def _endpoint_links(definition: ApiRequest, requests: Sequence[ApiRequest]) -> I
 
 def check_resources(resources: Iterable[PlannedResource], *, region: str) -> OracleReport:
     """Translate and validate every resource of a supported type (others are ignored), then the rules across them."""
-    requests = tuple(translate(r, region=region) for r in resources if r.type in TRANSLATIONS)
+    requests = tuple(
+        request for r in resources if r.type in TRANSLATIONS for request in translate_all(r, region=region)
+    )
     findings = [finding for request in requests for finding in validate(request)]
     findings.extend(cross_resource_findings(requests))
     return OracleReport(requests, tuple(findings))
@@ -1823,9 +1931,11 @@ def with_inputs(resource: PlannedResource, edit: Callable[[dict[str, Any]], obje
 
 
 __all__ = [
+    "ALL_TRANSLATIONS",
     "CLOUDFORMATION_RANDOM",
     "SAGEMAKER_TYPES",
     "TRANSLATIONS",
+    "UPDATE_TRANSLATIONS",
     "ApiRequest",
     "Finding",
     "OracleReport",
@@ -1842,6 +1952,8 @@ __all__ = [
     "schedule_problem",
     "service_model",
     "translate",
+    "translate_all",
+    "translation_for",
     "validate",
     "with_inputs",
 ]
