@@ -431,3 +431,23 @@ def test_component_names_fit_every_environment(write_blueprint: WriteBlueprint) 
     [name] = [p for p in found if "SageMaker inference component name" in p]
     assert name.startswith(f"bp.yaml:{line_of(text, long_name)}:")
     assert "names have at most 63" in name
+
+
+def test_more_rollback_alarms_than_sagemaker_takes_are_rejected(write_blueprint: WriteBlueprint) -> None:
+    # Every component's rolling update names all the endpoint's alarms: a latency alarm per component
+    # and the error rate. AutoRollbackConfiguration takes at most 10.
+    extra = "".join(
+        f"      - {{name: extra{i}, model: toxicity, accelerators: 1, memory_mb: 1024, copies: {{min: 0, max: 1}}}}\n"
+        for i in range(8)
+    )
+    text = _edit(
+        COMPONENTS,
+        (
+            "    routing: {strategy: least-outstanding-requests}\n",
+            extra + "    routing: {strategy: least-outstanding-requests}\n",
+        ),
+    )
+    found = problems(write_blueprint(text))
+    [alarms] = [p for p in found if "rollback alarms" in p]
+    assert alarms.startswith(f"bp.yaml:{line_of(text, 'alarms: {p99_latency_ms: 300')}:")
+    assert "12 rollback alarms (a latency alarm per component plus the error rate); SageMaker allows 10" in alarms

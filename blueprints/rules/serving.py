@@ -211,13 +211,16 @@ def _rollout(endpoint: Endpoint, path: Path) -> Iterator[Finding]:
                 "silently fall back to all-at-once without baking; drop `rollout` or use Inf2",
             )
     if endpoint.alarms:
-        count = (len(endpoint.variants) if endpoint.alarms.p99_latency_ms else 0) + (
-            1 if endpoint.alarms.error_rate else 0
+        # A component endpoint's rollback alarms are its components' (each component's rolling
+        # update names them all), a latency alarm per component.
+        served, kind = (
+            (len(endpoint.components), "component") if endpoint.components else (len(endpoint.variants), "variant")
         )
+        count = (served if endpoint.alarms.p99_latency_ms else 0) + (1 if endpoint.alarms.error_rate else 0)
         if count > MAX_ROLLBACK_ALARMS:
             yield (
                 (*path, "alarms"),
-                f"this endpoint would have {count} rollback alarms (a latency alarm per variant plus the error "
+                f"this endpoint would have {count} rollback alarms (a latency alarm per {kind} plus the error "
                 f"rate); SageMaker allows {MAX_ROLLBACK_ALARMS}",
             )
 
