@@ -23,7 +23,8 @@ preview are replaced by realistic placeholders, and every replacement is recorde
 `ApiRequest.substitutions`.
 
 Some rules span resources (a schedule and the job definition it runs, a job definition and the
-endpoint it watches): `check_resources` checks them over the whole plan.
+endpoint it watches, a component and its endpoint, variant and model, a scaling target or policy and
+what it scales): `check_resources` checks them over the whole plan.
 
 Validation is `botocore.validate.ParamValidator` (required members, unknown members, types, `min`)
 plus a walk of the shape for what it skips: `enum`, `pattern` (a full match, as AWS's Java services
@@ -36,6 +37,7 @@ import copy
 import dataclasses
 import difflib
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -226,6 +228,57 @@ def _deployment_policy_exactly_one(request: Mapping[str, Any]) -> Iterator[tuple
             )
 
 
+def _model_container_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # CreateModel takes one PrimaryContainer or a pipeline of Containers: "Instead of setting one PrimaryContainer, you
+    # use the Containers parameter" (the developer guide's inference-pipelines.html, quoted in aws/aws-cdk#13405);
+    # "SageMaker expects either a single primary container, xor a list of container definitions"
+    # (aws/amazon-sagemaker-operator-for-k8s#164). Terraform's resourceModelCreate sends whichever of primary_container
+    # and container is set.
+    present = [key for key in ("PrimaryContainer", "Containers") if request.get(key)]
+    if len(present) != 1:
+        yield "", f"exactly one of PrimaryContainer and Containers is required, got {present or 'none'}"
+    containers = [c for c in request.get("Containers") or [] if isinstance(c, Mapping)]
+    # ContainerDefinition.ContainerHostname: "If you specify a value for the ContainerHostName for any
+    # ContainerDefinition that is part of an inference pipeline, you must specify a value for the ContainerHostName
+    # parameter of every ContainerDefinition in that pipeline"; the value "uniquely identifies the container".
+    hostnames = [c.get("ContainerHostname") for c in containers]
+    named = [h for h in hostnames if h is not None]
+    if named and len(named) != len(hostnames):
+        missing = [i for i, h in enumerate(hostnames) if h is None]
+        yield "Containers", f"containers {missing} have no ContainerHostname, which every container needs once one has"
+    for index, hostname in enumerate(hostnames):
+        if hostname is not None and hostnames.index(hostname) != index:
+            yield (
+                f"Containers[{index}].ContainerHostname",
+                f"{hostname!r} is also container {hostnames.index(hostname)}'s",
+            )
+
+
+def _async_inference_provider_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # The Terraform schema of async_inference_config (internal/service/sagemaker/endpoint_configuration.go) is stricter
+    # than the API, whose AsyncInferenceOutputConfig requires no member: output_config.s3_output_path is Required, and
+    # kms_key_id, notification_config.success_topic and error_topic are verify.ValidARN. pulumi-aws rejects these
+    # before any request.
+    config = request.get("AsyncInferenceConfig")
+    output = config.get("OutputConfig") if isinstance(config, Mapping) else None
+    if not isinstance(output, Mapping):
+        return
+    if "S3OutputPath" not in output:
+        yield "AsyncInferenceConfig.OutputConfig.S3OutputPath", "required by pulumi-aws (output_config.s3_output_path)"
+    notification = output.get("NotificationConfig")
+    for member, holder in (
+        ("KmsKeyId", output),
+        ("NotificationConfig.SuccessTopic", notification),
+        ("NotificationConfig.ErrorTopic", notification),
+    ):
+        value = holder.get(member.rsplit(".", 1)[-1]) if isinstance(holder, Mapping) else None
+        if isinstance(value, str) and not _is_arn(value):
+            yield (
+                f"AsyncInferenceConfig.OutputConfig.{member}",
+                f"{value!r} is not an ARN; pulumi-aws takes only an ARN",
+            )
+
+
 def _inference_component_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     # Specifications (botocore's documentation): "You can use either this parameter or the singular Specification
     # parameter, but not both"; the CloudFormation schema requires one of them (oneOf, aws-sagemaker-inferencecomponent
@@ -313,6 +366,87 @@ def _scaling_policy_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str
                 "exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification, "
                 f"got {specs or 'none'}",
             )
+    step = request.get("StepScalingPolicyConfiguration")
+    if isinstance(step, Mapping):
+        yield from _step_scaling_rules(step, "StepScalingPolicyConfiguration")
+
+
+def _step_scaling_rules(config: Mapping[str, Any], path: str) -> Iterator[tuple[str, str]]:
+    # StepScalingPolicyConfiguration (botocore's documentation): "AdjustmentType is required if you are adding a new
+    # step scaling policy configuration"; "At least one step adjustment is required if you are adding a new step
+    # scaling policy configuration."
+    if "AdjustmentType" not in config:
+        yield f"{path}.AdjustmentType", "required for a new step scaling policy"
+    steps = [s for s in config.get("StepAdjustments") or [] if isinstance(s, Mapping)]
+    if not steps:
+        yield f"{path}.StepAdjustments", "a new step scaling policy needs at least one step adjustment"
+        return
+    # StepAdjustment: "The upper and lower bound can't be null in the same step adjustment"; MetricIntervalUpperBound:
+    # "The upper bound must be greater than the lower bound"; ScalingAdjustment: "For exact capacity, you must specify
+    # a non-negative value."
+    bounds: list[tuple[float, float, int]] = []
+    for index, adjustment in enumerate(steps):
+        where = f"{path}.StepAdjustments[{index}]"
+        lower: Any = adjustment.get("MetricIntervalLowerBound")
+        upper: Any = adjustment.get("MetricIntervalUpperBound")
+        if lower is None and upper is None:
+            yield where, "the lower and upper bound cannot both be null (unbounded) in one step adjustment"
+        elif _is_number(lower) and _is_number(upper) and upper <= lower:
+            yield where, f"upper bound {upper} is not greater than lower bound {lower}"
+        scaling: Any = adjustment.get("ScalingAdjustment")
+        if config.get("AdjustmentType") == "ExactCapacity" and _is_number(scaling) and scaling < 0:
+            yield f"{where}.ScalingAdjustment", f"{scaling}: an exact capacity cannot be negative"
+        if (lower is None or _is_number(lower)) and (upper is None or _is_number(upper)):
+            low = float("-inf") if lower is None else float(lower)
+            high = float("inf") if upper is None else float(upper)
+            bounds.append((low, high, index))
+    # "At most one step adjustment can have a null lower bound. If one step adjustment has a negative lower bound,
+    # then there must be a step adjustment with a null lower bound." (and the same for upper bounds)
+    lows, highs = [b[0] for b in bounds], [b[1] for b in bounds]
+    if lows.count(float("-inf")) > 1:
+        yield f"{path}.StepAdjustments", "at most one step adjustment can have a null lower bound"
+    if any(low < 0 for low in lows) and float("-inf") not in lows:
+        yield f"{path}.StepAdjustments", "a negative lower bound needs a step adjustment with a null lower bound"
+    if highs.count(float("inf")) > 1:
+        yield f"{path}.StepAdjustments", "at most one step adjustment can have a null upper bound"
+    if any(high > 0 for high in highs) and float("inf") not in highs:
+        yield f"{path}.StepAdjustments", "a positive upper bound needs a step adjustment with a null upper bound"
+    # "The ranges of your step adjustments can't overlap or have a gap."
+    ordered = sorted(bounds)
+    for (_, high, before), (low, _, after) in itertools.pairwise(ordered):
+        if low != high:
+            kind = "overlap" if low < high else "leave a gap"
+            yield (
+                f"{path}.StepAdjustments",
+                f"step adjustments {before} and {after} {kind} between {min(low, high)} and {max(low, high)}",
+            )
+
+
+# RegisterScalableTarget ResourceId (botocore's documentation), by SageMaker scalable dimension: "SageMaker endpoint
+# variant - ... Example: endpoint/my-end-point/variant/KMeansClustering", "SageMaker serverless endpoint - ... (the
+# same form)", "SageMaker inference component - ... Example: inference-component/my-inference-component".
+_SAGEMAKER_RESOURCE_IDS: Mapping[str, tuple[re.Pattern[str], str]] = {
+    "sagemaker:variant:DesiredInstanceCount": (re.compile(r"endpoint/[^/]+/variant/[^/]+"), "endpoint/E/variant/V"),
+    "sagemaker:variant:DesiredProvisionedConcurrency": (
+        re.compile(r"endpoint/[^/]+/variant/[^/]+"),
+        "endpoint/E/variant/V",
+    ),
+    "sagemaker:inference-component:DesiredCopyCount": (
+        re.compile(r"inference-component/[^/]+"),
+        "inference-component/NAME",
+    ),
+}
+
+
+def _scalable_resource_rules(request: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    resource_id, dimension = request.get("ResourceId"), request.get("ScalableDimension")
+    form = _SAGEMAKER_RESOURCE_IDS.get(str(dimension))
+    if request.get("ServiceNamespace") != "sagemaker" or form is None or not isinstance(resource_id, str):
+        return
+    if PLACEHOLDER_NAME in resource_id:
+        return  # a stand-in for an unknown id says nothing about the real one
+    if form[0].fullmatch(resource_id) is None:
+        yield "ResourceId", f"{resource_id!r} is not a {dimension} resource id ({form[1]})"
 
 
 # CreateFeatureGroup's documentation in botocore's model (sagemaker service-2) states these; the Terraform
@@ -783,6 +917,7 @@ SAGEMAKER_MODEL = Translation(
         Default("PrimaryContainer.Mode", "SingleModel", why="Terraform primary_container.mode Default"),
         Default("Containers[].Mode", "SingleModel", why="Terraform container.mode Default"),
     ),
+    checks=(_model_container_rules,),
 )
 
 # Values pass through as planned, even where Terraform would drop them (expandProductionVariants sends
@@ -816,6 +951,7 @@ SAGEMAKER_ENDPOINT_CONFIGURATION = Translation(
         Default("ProductionVariants[].InitialVariantWeight", 1.0, requires=("ModelName",), why="Terraform Default 1"),
         Default("ShadowProductionVariants[].InitialVariantWeight", 1.0, requires=("ModelName",), why="ditto"),
     ),
+    checks=(_async_inference_provider_rules,),
 )
 
 # pulumi-aws-native -> AWS Cloud Control -> the AWS::SageMaker::Endpoint handler, which sends the model's
@@ -940,6 +1076,7 @@ APPAUTOSCALING_TARGET = Translation(
         "roleArn": Field(to="RoleARN", why="API spells it RoleARN"),
         # RegisterScalableTarget's Tags is a map (TagMap), unlike SageMaker's and CloudWatch's lists.
     },
+    checks=(_scalable_resource_rules,),
 )
 
 APPAUTOSCALING_POLICY = Translation(
@@ -950,7 +1087,11 @@ APPAUTOSCALING_POLICY = Translation(
     fields={
         "name": Field(to="PolicyName", why="Terraform getPutScalingPolicyInput: PolicyName from name"),
         "region": _REGION,
-        # Terraform keeps step bounds as strings ("" = unbounded) and parses them into doubles.
+        # Terraform keeps step bounds as strings, because "there's no way to detect whether or not an uninitialized,
+        # optional schema element is "0.0" deliberately": internal/service/appautoscaling/policy.go
+        # expandStepAdjustments sends a bound only if it is not "", as strconv.ParseFloat(bound, 64), and fails with
+        # "metric_interval_lower_bound must be a float value represented as a string" otherwise. The API's
+        # MetricScale is a double.
         "**.metricIntervalLowerBound": Field(how="number", why="Terraform expandStepAdjustments: ParseFloat"),
         "**.metricIntervalUpperBound": Field(how="number", why="Terraform expandStepAdjustments: ParseFloat"),
         "predictiveScalingPolicyConfiguration.metricSpecifications.targetValue": Field(
@@ -958,7 +1099,7 @@ APPAUTOSCALING_POLICY = Translation(
         ),
     },
     defaults=(Default("PolicyType", "StepScaling", why="Terraform policy_type Default StepScaling"),),
-    checks=(_scaling_policy_rules,),
+    checks=(_scaling_policy_rules, _scalable_resource_rules),
 )
 
 SAGEMAKER_FEATURE_GROUP = Translation(
@@ -1818,18 +1959,107 @@ HOURLY_MAX_RUNTIME = {"DataQuality": 3600, "ModelExplainability": 3600, "ModelQu
 
 
 def cross_resource_findings(requests: Sequence[ApiRequest]) -> Iterator[Finding]:
-    """What no single request shows: a schedule and the job it runs, a job and the endpoint it watches."""
+    """What no single request shows: a schedule and the job it runs, a job and the endpoint it watches, a component
+    and the endpoint, variant and model it names, a scaling target or policy and what it scales."""
     definitions: dict[str, list[ApiRequest]] = {}
     for request in requests:
         if request.operation in _JOB_INPUT_MEMBERS and isinstance(request.params.get("JobDefinitionName"), str):
             definitions.setdefault(request.params["JobDefinitionName"], []).append(request)
     for request in requests:
+        links: Iterable[tuple[str, str]] = ()
         if request.operation == "CreateMonitoringSchedule":
-            for path, message in _schedule_links(request, definitions):
-                yield Finding(request.resource, request.operation, path, message)
+            links = _schedule_links(request, definitions)
         elif request.operation in _JOB_INPUT_MEMBERS:
-            for path, message in _endpoint_links(request, requests):
-                yield Finding(request.resource, request.operation, path, message)
+            links = _endpoint_links(request, requests)
+        elif request.operation == "CreateInferenceComponent":
+            links = _component_links(request, requests)
+        elif request.operation in ("RegisterScalableTarget", "PutScalingPolicy"):
+            links = _scaling_links(request, requests)
+        for path, message in links:
+            yield Finding(request.resource, request.operation, path, message)
+
+
+def _created(requests: Sequence[ApiRequest], operation: str, member: str, name: str) -> ApiRequest | None:
+    """The request of the plan that creates `name` (`member` of `operation`), if any."""
+    return next((r for r in requests if r.operation == operation and r.params.get(member) == name), None)
+
+
+def _waits_for(request: ApiRequest, path: str, creator: ApiRequest, name: str) -> Iterator[tuple[str, str]]:
+    if creator.urn not in request.dependencies:
+        yield path, f"does not wait for {creator.resource}, which creates {name!r}"
+
+
+def _component_links(component: ApiRequest, requests: Sequence[ApiRequest]) -> Iterator[tuple[str, str]]:
+    # CreateInferenceComponent (botocore's documentation): EndpointName "The name of an existing endpoint where you host
+    # the inference component"; VariantName "The name of an existing production variant"; Specification.ModelName "The
+    # name of an existing SageMaker AI model object". mlstack creates each in the same plan.
+    endpoint_name = component.params.get("EndpointName")
+    if isinstance(endpoint_name, str) and not component.substituted("EndpointName"):
+        endpoint = _created(requests, "CreateEndpoint", "EndpointName", endpoint_name)
+        if endpoint is None:
+            yield "EndpointName", f"no endpoint named {endpoint_name!r} in this plan"
+        else:
+            yield from _waits_for(component, "EndpointName", endpoint, endpoint_name)
+            yield from _variant_link(component, endpoint, requests)
+    specification = component.params.get("Specification")
+    model = specification.get("ModelName") if isinstance(specification, Mapping) else None
+    if isinstance(model, str) and not component.substituted("Specification.ModelName"):
+        created = _created(requests, "CreateModel", "ModelName", model)
+        if created is None:
+            yield "Specification.ModelName", f"no model named {model!r} in this plan"
+        else:
+            yield from _waits_for(component, "Specification.ModelName", created, model)
+
+
+def _variant_link(
+    component: ApiRequest, endpoint: ApiRequest, requests: Sequence[ApiRequest]
+) -> Iterator[tuple[str, str]]:
+    variant, config_name = component.params.get("VariantName"), endpoint.params.get("EndpointConfigName")
+    if not isinstance(variant, str) or not isinstance(config_name, str):
+        return
+    if component.substituted("VariantName") or endpoint.substituted("EndpointConfigName"):
+        return
+    config = _created(requests, "CreateEndpointConfig", "EndpointConfigName", config_name)
+    if config is None:
+        return
+    names = [v.get("VariantName") for v in config.params.get("ProductionVariants") or [] if isinstance(v, Mapping)]
+    if variant not in names:
+        yield (
+            "VariantName",
+            f"{variant!r} is not a production variant of {config_name!r} (its variants: {', '.join(map(str, names))})",
+        )
+
+
+_COMPONENT_RESOURCE = "inference-component/"
+
+
+def _scaling_links(request: ApiRequest, requests: Sequence[ApiRequest]) -> Iterator[tuple[str, str]]:
+    resource_id = request.params.get("ResourceId")
+    if not isinstance(resource_id, str) or request.substituted("ResourceId"):
+        return
+    if request.operation == "RegisterScalableTarget":
+        # A scalable inference component must exist (ResourceId "inference-component/my-inference-component").
+        if resource_id.startswith(_COMPONENT_RESOURCE):
+            name = resource_id.removeprefix(_COMPONENT_RESOURCE)
+            component = _created(requests, "CreateInferenceComponent", "InferenceComponentName", name)
+            if component is None:
+                yield "ResourceId", f"no inference component named {name!r} in this plan"
+            else:
+                yield from _waits_for(request, "ResourceId", component, name)
+        return
+    # PutScalingPolicy: "You cannot create a scaling policy until you have registered the resource as a scalable
+    # target", identified "by a service namespace, resource ID, and scalable dimension".
+    key = tuple(request.params.get(m) for m in ("ServiceNamespace", "ResourceId", "ScalableDimension"))
+    targets = [
+        r
+        for r in requests
+        if r.operation == "RegisterScalableTarget"
+        and tuple(r.params.get(m) for m in ("ServiceNamespace", "ResourceId", "ScalableDimension")) == key
+    ]
+    if not targets:
+        yield "ResourceId", f"no scalable target of this plan registers {resource_id!r} ({key[2]})"
+    else:
+        yield from _waits_for(request, "ResourceId", targets[0], resource_id)
 
 
 def _schedule_links(schedule: ApiRequest, definitions: Mapping[str, list[ApiRequest]]) -> Iterator[tuple[str, str]]:

@@ -2355,6 +2355,361 @@ SERVING_SEEDED: list[tuple[str, str, str, str, Callable[[dict[str, Any]], None],
         "DeploymentConfig.RollingUpdatePolicy",
         "missing required field",
     ),
+    # --- CreateEndpointConfig of the component fleet
+    (
+        "managed-scaling-status",
+        COMPONENTS_EXAMPLE,
+        CONFIG,
+        COMPONENT_CONFIG,
+        _set("productionVariants[0].managedInstanceScaling.status", "ON"),
+        ("CreateEndpointConfig",),
+        "ProductionVariants[0].ManagedInstanceScaling.Status",
+        "'ON' is not one of the 2 allowed values",
+    ),
+    (
+        "managed-scaling-min-negative",
+        COMPONENTS_EXAMPLE,
+        CONFIG,
+        COMPONENT_CONFIG,
+        _set("productionVariants[0].managedInstanceScaling.minInstanceCount", -1),
+        ("CreateEndpointConfig",),
+        "ProductionVariants[0].ManagedInstanceScaling.MinInstanceCount",
+        "valid min value: 0",
+    ),
+    (
+        "managed-scaling-max-zero",
+        COMPONENTS_EXAMPLE,
+        CONFIG,
+        COMPONENT_CONFIG,
+        _set("productionVariants[0].managedInstanceScaling.maxInstanceCount", 0),
+        ("CreateEndpointConfig",),
+        "ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount",
+        "valid min value: 1",
+    ),
+    (
+        "fleet-routing-strategy",
+        COMPONENTS_EXAMPLE,
+        CONFIG,
+        COMPONENT_CONFIG,
+        _set("productionVariants[0].routingConfigs", [{"routingStrategy": "ROUND_ROBIN"}]),
+        ("CreateEndpointConfig",),
+        "ProductionVariants[0].RoutingConfig.RoutingStrategy",
+        "'ROUND_ROBIN' is not one of the 4 allowed values",
+    ),
+    (
+        "fleet-execution-role-not-an-arn",
+        COMPONENTS_EXAMPLE,
+        CONFIG,
+        COMPONENT_CONFIG,
+        _set("executionRoleArn", "assistants-dev-use1-sagemaker-execution"),
+        ("CreateEndpointConfig",),
+        "ExecutionRoleArn",
+        "'assistants-dev-use1-sagemaker-execution' does not match the pattern",
+    ),
+    # --- CreateEndpointConfig AsyncInferenceConfig
+    (
+        "async-concurrency-1001",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance", 1001),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance",
+        "1001 is more than the maximum 1000",
+    ),
+    (
+        "async-concurrency-zero",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance", 0),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance",
+        "valid min value: 1",
+    ),
+    (
+        # Not a botocore constraint (AsyncInferenceOutputConfig requires nothing): the Terraform schema's.
+        "async-without-output-path",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.s3OutputPath", _DELETE),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.S3OutputPath",
+        "required by pulumi-aws (output_config.s3_output_path)",
+    ),
+    (
+        "async-without-output-config",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig", _DELETE),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig",
+        "missing required field",
+    ),
+    (
+        "async-output-path-not-s3",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.s3OutputPath", "docs-dev-000000000000-eu-west-1/async/extractor/"),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.S3OutputPath",
+        "does not match the pattern '(https|s3)://([^/])/?(.*)'",
+    ),
+    (
+        "async-failure-path-513-characters",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.s3FailurePath", "s3://docs/" + "f" * 503),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.S3FailurePath",
+        "is 513 characters long; at most 512 are allowed",
+    ),
+    (
+        "async-success-topic-not-an-arn",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.notificationConfig.successTopic", ASYNC_TOPIC),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.NotificationConfig.SuccessTopic",
+        f"'{ASYNC_TOPIC}' does not match the pattern",
+    ),
+    (
+        "async-kms-alias",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.kmsKeyId", "alias/mlstack/docs-dev"),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.KmsKeyId",
+        "'alias/mlstack/docs-dev' is not an ARN; pulumi-aws takes only an ARN",
+    ),
+    (
+        "async-include-response-in",
+        ASYNC_EXAMPLE,
+        CONFIG,
+        ASYNC_CONFIG,
+        _set("asyncInferenceConfig.outputConfig.notificationConfig.includeInferenceResponseIns", ["SUCCESS"]),
+        ("CreateEndpointConfig",),
+        "AsyncInferenceConfig.OutputConfig.NotificationConfig.IncludeInferenceResponseIn[0]",
+        "'SUCCESS' is not one of the 2 allowed values",
+    ),
+    # --- CreateModel Containers and InferenceExecutionConfig
+    (
+        "pipeline-16-containers",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        lambda inputs: inputs.update(
+            containers=[{**inputs["containers"][0], "containerHostname": f"step-{i}"} for i in range(16)]
+        ),
+        ("CreateModel",),
+        "Containers",
+        "16 items; at most 15 are allowed",
+    ),
+    (
+        "pipeline-execution-mode",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        _set("inferenceExecutionConfig.mode", "Parallel"),
+        ("CreateModel",),
+        "InferenceExecutionConfig.Mode",
+        "'Parallel' is not one of the 2 allowed values",
+    ),
+    (
+        "pipeline-container-mode",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        _set("containers[1].mode", "Multi"),
+        ("CreateModel",),
+        "Containers[1].Mode",
+        "'Multi' is not one of the 2 allowed values",
+    ),
+    (
+        "pipeline-hostname-underscore",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        _set("containers[0].containerHostname", "filter_input"),
+        ("CreateModel",),
+        "Containers[0].ContainerHostname",
+        "'filter_input' does not match the pattern",
+    ),
+    (
+        "pipeline-duplicate-hostname",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        _set("containers[2].containerHostname", "filter-input"),
+        ("CreateModel",),
+        "Containers[2].ContainerHostname",
+        "'filter-input' is also container 0's",
+    ),
+    (
+        "pipeline-hostname-missing",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        _set("containers[1].containerHostname", _DELETE),
+        ("CreateModel",),
+        "Containers",
+        "containers [1] have no ContainerHostname",
+    ),
+    (
+        "pipeline-and-primary-container",
+        PIPELINE_EXAMPLE,
+        MODEL,
+        PIPELINE_MODEL,
+        lambda inputs: inputs.update(primaryContainer=inputs["containers"][1]),
+        ("CreateModel",),
+        "",
+        "exactly one of PrimaryContainer and Containers is required, got ['PrimaryContainer', 'Containers']",
+    ),
+    # --- PutScalingPolicy StepScaling
+    (
+        "step-bound-not-a-number",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.stepAdjustments[0].metricIntervalUpperBound", "ten"),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.StepAdjustments[0].MetricIntervalUpperBound",
+        "'ten' is not a number; the provider cannot parse it",
+    ),
+    (
+        "step-both-bounds-unbounded",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.stepAdjustments[0].metricIntervalLowerBound", ""),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.StepAdjustments[0]",
+        "the lower and upper bound cannot both be null",
+    ),
+    (
+        "step-gap",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set(
+            "stepScalingPolicyConfiguration.stepAdjustments",
+            [
+                {"metricIntervalLowerBound": "0", "metricIntervalUpperBound": "10", "scalingAdjustment": 1},
+                {"metricIntervalLowerBound": "20", "scalingAdjustment": 2},
+            ],
+        ),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.StepAdjustments",
+        "step adjustments 0 and 1 leave a gap between 10.0 and 20.0",
+    ),
+    (
+        "step-without-adjustments",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.stepAdjustments", []),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.StepAdjustments",
+        "a new step scaling policy needs at least one step adjustment",
+    ),
+    (
+        "step-without-adjustment-type",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.adjustmentType", _DELETE),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.AdjustmentType",
+        "required for a new step scaling policy",
+    ),
+    (
+        "step-adjustment-type",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.adjustmentType", "ChangeInCapacities"),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.AdjustmentType",
+        "did you mean 'ChangeInCapacity'",
+    ),
+    (
+        "step-aggregation-type",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration.metricAggregationType", "Max"),
+        ("PutScalingPolicy",),
+        "StepScalingPolicyConfiguration.MetricAggregationType",
+        "'Max' is not one of the 3 allowed values",
+    ),
+    (
+        "step-policy-without-configuration",
+        COMPONENTS_EXAMPLE,
+        POLICY,
+        COMPONENT_WAKE,
+        _set("stepScalingPolicyConfiguration", _DELETE),
+        ("PutScalingPolicy",),
+        "PolicyType",
+        "StepScaling needs StepScalingPolicyConfiguration",
+    ),
+    # --- RegisterScalableTarget of a component's copies
+    (
+        "component-target-dimension",
+        COMPONENTS_EXAMPLE,
+        TARGET,
+        COMPONENT_TARGET,
+        _set("scalableDimension", "sagemaker:inference-component:DesiredCopies"),
+        ("RegisterScalableTarget",),
+        "ScalableDimension",
+        "did you mean 'sagemaker:inference-component:DesiredCopyCount'",
+    ),
+    (
+        "component-target-resource-id-of-a-variant",
+        COMPONENTS_EXAMPLE,
+        TARGET,
+        COMPONENT_TARGET,
+        _set("resourceId", "endpoint/assistants-dev-small-models/variant/fleet"),
+        ("RegisterScalableTarget",),
+        "ResourceId",
+        "is not a sagemaker:inference-component:DesiredCopyCount resource id (inference-component/NAME)",
+    ),
+    # --- PutMetricAlarm of the wake and queue-age alarms, CreateTopic of an async topic
+    (
+        "wake-alarm-statistic",
+        COMPONENTS_EXAMPLE,
+        ALARM,
+        COMPONENT_WAKE,
+        _set("statistic", "Total"),
+        ("PutMetricAlarm",),
+        "Statistic",
+        "'Total' is not one of the 5 allowed values",
+    ),
+    (
+        "queue-age-alarm-comparison",
+        ASYNC_EXAMPLE,
+        ALARM,
+        OLDEST_REQUEST,
+        _set("comparisonOperator", "Above"),
+        ("PutMetricAlarm",),
+        "ComparisonOperator",
+        "'Above' is not one of the",
+    ),
+    (
+        "async-topic-name-with-a-dot",
+        ASYNC_EXAMPLE,
+        TOPIC,
+        ASYNC_TOPIC,
+        _set("name", "docs-dev.extractor-async-success"),
+        ("CreateTopic",),
+        "Name",
+        "'docs-dev.extractor-async-success' is not 1-256 letters, digits, _ or -",
+    ),
 ]
 
 
@@ -2381,6 +2736,118 @@ def test_seeded_serving_mistake_is_caught(
     for operation in operations:
         assert any(f.operation == operation and message in f.message for f in findings), [str(f) for f in findings]
     assert {(f.resource, f.operation) for f in findings} == {(name, op) for op in operations}
+
+
+def test_seeded_serving_mistakes_cover_every_new_operation() -> None:
+    operations = {op for s in SERVING_SEEDED for op in s[5]}
+    assert operations >= {
+        "CreateInferenceComponent",
+        "UpdateInferenceComponent",
+        "CreateEndpointConfig",
+        "CreateModel",
+        "PutScalingPolicy",
+        "RegisterScalableTarget",
+        "PutMetricAlarm",
+        "CreateTopic",
+    }
+
+
+# --- ... and the rules across their resources
+
+
+def _serving_findings(example: str, *edits: tuple[str, str, Callable[[PlannedResource], PlannedResource]]) -> list[str]:
+    """Findings of the example's dev plan (across resources too) after replacing some resources."""
+    region, plan = _serving(example)
+    by_key = {(resource_type, name): edit for resource_type, name, edit in edits}
+    resources = [by_key[(r.type, r.name)](r) if (r.type, r.name) in by_key else r for r in plan.resources]
+    return [str(f) for f in check_resources(resources, region=region).findings]
+
+
+def _inputs(edit: Callable[[dict[str, Any]], None]) -> Callable[[PlannedResource], PlannedResource]:
+    return lambda resource: with_inputs(resource, edit)
+
+
+def _without_dependency(name: str) -> Callable[[PlannedResource], PlannedResource]:
+    def drop(resource: PlannedResource) -> PlannedResource:
+        kept = tuple(d for d in resource.dependencies if not d.endswith(f"::{name}"))
+        assert len(kept) == len(resource.dependencies) - 1
+        return dataclasses.replace(resource, dependencies=kept)
+
+    return drop
+
+
+@pytest.mark.parametrize(
+    ("example", "edits", "expected"),
+    [
+        (
+            COMPONENTS_EXAMPLE,
+            [(INFERENCE_COMPONENT, COMPONENT, _inputs(_set("variantName", "main")))],
+            [
+                f"{COMPONENT}: CreateInferenceComponent VariantName: 'main' is not a production variant of "
+                "'assistants-dev-small-models-bb5a99c1' (its variants: fleet)"
+            ],
+        ),
+        (
+            COMPONENTS_EXAMPLE,
+            [(INFERENCE_COMPONENT, COMPONENT, _without_dependency("assistants-dev-small-models-endpoint"))],
+            [
+                f"{COMPONENT}: CreateInferenceComponent EndpointName: does not wait for "
+                "assistants-dev-small-models-endpoint, which creates 'assistants-dev-small-models'"
+            ],
+        ),
+        (
+            COMPONENTS_EXAMPLE,
+            [(INFERENCE_COMPONENT, COMPONENT, _inputs(_set("specification.modelName", "assistants-dev-intent")))],
+            [
+                f"{COMPONENT}: CreateInferenceComponent Specification.ModelName: no model named "
+                "'assistants-dev-intent' in this plan"
+            ],
+        ),
+        (
+            COMPONENTS_EXAMPLE,
+            [(TARGET, COMPONENT_TARGET, _without_dependency(COMPONENT))],
+            [
+                f"{COMPONENT_TARGET}: RegisterScalableTarget ResourceId: does not wait for {COMPONENT}, which "
+                f"creates '{COMPONENT}'"
+            ],
+        ),
+        (
+            COMPONENTS_EXAMPLE,
+            [(TARGET, COMPONENT_TARGET, _inputs(_set("resourceId", "inference-component/assistants-dev-intent")))],
+            # ... and the component's two policies are left without a registered target.
+            [
+                f"{COMPONENT_TARGET}: RegisterScalableTarget ResourceId: no inference component named "
+                "'assistants-dev-intent' in this plan",
+                *(
+                    f"{policy}: PutScalingPolicy ResourceId: no scalable target of this plan registers "
+                    f"'inference-component/{COMPONENT}' (sagemaker:inference-component:DesiredCopyCount)"
+                    for policy in (COMPONENT_WAKE, "assistants-dev-small-models-intent-scaling-policy")
+                ),
+            ],
+        ),
+        (
+            ASYNC_EXAMPLE,
+            [(POLICY, ASYNC_WAKE, _inputs(_set("resourceId", "endpoint/docs-dev-extractor/variant/other")))],
+            [
+                f"{ASYNC_WAKE}: PutScalingPolicy ResourceId: no scalable target of this plan registers "
+                "'endpoint/docs-dev-extractor/variant/other' (sagemaker:variant:DesiredInstanceCount)"
+            ],
+        ),
+    ],
+    ids=[
+        "component-on-another-variant",
+        "component-before-its-endpoint",
+        "component-model-not-planned",
+        "target-before-its-component",
+        "target-of-no-component",
+        "policy-without-target",
+    ],
+)
+def test_serving_links_across_resources(
+    example: str, edits: list[tuple[str, str, Callable[[PlannedResource], PlannedResource]]], expected: list[str]
+) -> None:
+    assert _serving_findings(example) == []
+    assert sorted(_serving_findings(example, *edits)) == sorted(expected)
 
 
 def _components_blueprint(count: int) -> str:
