@@ -2882,34 +2882,15 @@ def test_ten_components_fit_the_rollback_alarms(write_blueprint: WriteBlueprint)
     assert {len(r.params["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]) for r in updates} == {10}
 
 
-# Found by this oracle, open: each component's rolling update rolls back on every component's p99 alarm (and the
-# error rate), and AutoRollbackConfiguration takes at most 10 alarms; an endpoint with 11 components and only a
-# p99_latency_ms alarm passes validation, and its components' DeploymentConfig has 11. Strict, so it fails loudly once
-# fixed (by validation, or by fewer alarms per component).
-@pytest.mark.xfail(strict=True, reason="components/inference_components.py: 11 rollback alarms; the API takes 10")
-def test_eleven_components_fit_the_rollback_alarms(write_blueprint: WriteBlueprint) -> None:
-    path = write_blueprint(_components_blueprint(11))
-    try:
-        resolved, plan = plan_file(path, "dev")
-    except BlueprintInvalid as rejected:  # a fix in validation: rejected before planning, naming the limit
-        assert "10" in str(rejected)
-        return
-    findings = [str(f) for f in check_plan(plan, region=resolved.blueprint.region).findings]
-    assert findings == []
-
-
-def test_eleven_components_overrun_the_rollback_alarms_today(write_blueprint: WriteBlueprint) -> None:
-    # What the strict xfail above is about, exactly: one finding per component, on the update only.
-    resolved, plan = plan_file(write_blueprint(_components_blueprint(11)), "dev")
-    findings = check_plan(plan, region=resolved.blueprint.region).findings
-    assert {(f.operation, f.path, f.message) for f in findings} == {
-        (
-            "UpdateInferenceComponent",
-            "DeploymentConfig.AutoRollbackConfiguration.Alarms",
-            "11 items; at most 10 are allowed",
-        )
-    }
-    assert len(findings) == 11
+# Found by this oracle: each component's rolling update rolls back on every component's p99 alarm (and the error
+# rate), and AutoRollbackConfiguration takes at most 10 alarms, so 11 components with only a p99_latency_ms alarm
+# planned an UpdateInferenceComponent DeploymentConfig with 11; validation now rejects them (the seeded mistake
+# component-eleven-rollback-alarms keeps the oracle's side).
+def test_eleven_components_are_rejected_before_planning(write_blueprint: WriteBlueprint) -> None:
+    with pytest.raises(BlueprintInvalid) as raised:
+        plan_file(write_blueprint(_components_blueprint(11)), "dev")
+    assert "11 rollback alarms" in str(raised.value)
+    assert "SageMaker allows 10" in str(raised.value)
 
 
 # --- CloudWatch alarms and Application Auto Scaling, with pulumi-aws's wire names --------------------
