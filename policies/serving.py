@@ -30,6 +30,7 @@ from mlstack.policies.framework import (
 from mlstack.policies.sagemaker import (
     ENDPOINT_CONFIG,
     ENDPOINTS,
+    METRIC_ALARM,
     MODEL,
     SCALING_POLICY,
     SCALING_TARGET,
@@ -377,17 +378,31 @@ def _scale_from_zero(args: StackView, _settings: PolicySettings) -> Iterator[Vio
             ]
         )
         unknown: UnknownValueError | None = None
+        unfired = []
         for policy in candidates:
             try:
-                if _is_step_scaling(policy):
-                    return
+                if not _is_step_scaling(policy):
+                    continue
             except UnknownValueError as error:
                 unknown = error
+                continue
+            # A step policy acts only when an alarm fires it: its alarmActions hold the policy's ARN,
+            # which makes the alarm depend on the policy.
+            if index.dependents(policy, METRIC_ALARM):
+                return
+            unfired.append(policy)
         if unknown is not None:
             raise unknown  # a policy of unknown type may be the step policy: cannot evaluate
         resource_text = string_input(target.props, "resourceId")
         dimension_text = string_input(target.props, "scalableDimension")
         what = _scaled(resource_text) if resource_text else target.name
+        if unfired:
+            yield (
+                f"scaling target {target.name} lets {what} scale in to zero (minCapacity 0), and StepScaling "
+                f"policy {unfired[0].name} would scale it out again, but no CloudWatch alarm fires that policy "
+                "(no alarm's alarmActions name it), so once it has scaled in to zero it stays there"
+            )
+            return
         yield (
             f"scaling target {target.name} lets {what} scale in to zero (minCapacity 0), but no StepScaling "
             f"policy acts on {resource_text} {dimension_text}: target tracking cannot scale out from zero "

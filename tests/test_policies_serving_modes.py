@@ -450,3 +450,14 @@ def test_the_blueprint_accepts_suppressions_of_the_new_rules(write_blueprint: Wr
         ("sagemaker-prod-async-error-notifications", True)
     ]
     assert report.exit_code == 0
+
+
+def test_a_step_policy_no_alarm_fires_does_not_count(plans: dict[tuple[str, str], Plan]) -> None:
+    wake = "assistants-dev-small-models-intent-scale-from-zero"
+    plan = without(plans[IC_DEV], "aws:cloudwatch/metricAlarm:MetricAlarm", wake)
+    outcomes = run("sagemaker-scale-from-zero", plan, DEV)
+    assert [o.urn for o in outcomes] == [plan.get(T_TARGET, INTENT_TARGET).urn]
+    [message] = messages(outcomes)
+    assert f"StepScaling policy {INTENT_STEP} would scale it out again, but no CloudWatch alarm fires that policy" in (
+        message
+    )
