@@ -7,11 +7,14 @@ CPU variants, alternating), planned for `prod` in a fresh process, as users run 
 the reference platform (blueprints/examples/recsys.yaml, prod) and every example environment in one
 fleet run (`mlstack plan blueprints/examples/*.yaml --all-envs`).
 
-Targets on a 2-core machine (issue 16): the reference prod plan at most 1.5 s wall as a whole
-process (goal 1.0 s) with peak RSS at most 142 MiB; every example plan in one fleet run under 8 s;
-at most 2.5 ms per resource beyond the start-up floor. The figures assume compiled bytecode in the
-environment (`uv sync --compile-bytecode`, or any earlier run where Python may write it): with
-PYTHONDONTWRITEBYTECODE=1 and no .pyc, each run compiles the SDK modules it imports again.
+Targets on a 2-core machine, as issue 16 left them (what it reached, so a regression shows): the
+reference prod plan at most 1.0 s wall as a whole process (the issue asked for 1.5 s, with 1.0 s
+as the goal) with peak RSS at most 100 MiB (it asked for at most 142); a typical blueprint at most
+1.0 s; every example plan in one fleet run under 5 s (it asked for 8 s); at most 2.5 ms per
+resource beyond the start-up floor (not reliably reached: 1.9-3.2 ms in runs at different loads). The
+figures assume compiled bytecode in the environment (`uv sync --compile-bytecode`, or any earlier
+run where Python may write it): with PYTHONDONTWRITEBYTECODE=1 and no .pyc, each run compiles the
+SDK modules it imports again.
 """
 
 from __future__ import annotations
@@ -28,13 +31,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TYPICAL_ENDPOINTS = 4
-TARGET_TYPICAL_SECONDS = 1.5
+TARGET_TYPICAL_SECONDS = 1.0
 TARGET_MS_PER_RESOURCE = 2.5
 REFERENCE = REPO / "blueprints" / "examples" / "recsys.yaml"
-TARGET_REFERENCE_SECONDS = 1.5
-GOAL_REFERENCE_SECONDS = 1.0
-TARGET_REFERENCE_MIB = 142
-TARGET_FLEET_SECONDS = 8.0
+TARGET_REFERENCE_SECONDS = 1.0
+TARGET_REFERENCE_MIB = 100
+TARGET_FLEET_SECONDS = 5.0
 
 HEADER = """\
 blueprint: bench
@@ -112,11 +114,10 @@ def reference_and_fleet(repeat: int, scratch: Path) -> None:
     reference = [run_once(REFERENCE, scratch / "reference.json") for _ in range(repeat)]
     wall = statistics.median(r[0] for r in reference)
     rss = max(r[1] for r in reference)
-    goal = "reached" if wall <= GOAL_REFERENCE_SECONDS else "not reached"
     print(
         f"reference prod plan ({reference[0][2]} resources): {wall:.3f} s wall (median of {repeat}), "
-        f"{rss:.1f} MiB peak; target {TARGET_REFERENCE_SECONDS} s: {_verdict(wall, TARGET_REFERENCE_SECONDS)}, "
-        f"goal {GOAL_REFERENCE_SECONDS} s: {goal}; memory target {TARGET_REFERENCE_MIB} MiB: "
+        f"{rss:.1f} MiB peak; target {TARGET_REFERENCE_SECONDS} s: {_verdict(wall, TARGET_REFERENCE_SECONDS)}; "
+        f"memory target {TARGET_REFERENCE_MIB} MiB: "
         f"{_verdict(rss, TARGET_REFERENCE_MIB)}"
     )
     fleets = [run_fleet(scratch / f"fleet-{index}") for index in range(repeat)]
