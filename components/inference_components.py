@@ -132,7 +132,11 @@ class ComponentEndpoint(pulumi.ComponentResource):
         volume_key = not instances.lookup(fleet.instance_type).local_storage
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            name=endpoint_config_name(args.endpoint_name, {"fleet": variant, "volume_key": volume_key}),
+            # ExecutionRoleArn is ForceNew like every input here: the role's name is in the digest, so a
+            # replacement never needs the name the live configuration holds.
+            name=endpoint_config_name(
+                args.endpoint_name, {"fleet": variant, "volume_key": volume_key, "role": args.execution_role_name}
+            ),
             production_variants=[variant],
             # A component endpoint's configuration carries the role; its variant has no model.
             execution_role_arn=args.execution_role_arn,
