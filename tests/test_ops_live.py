@@ -458,3 +458,13 @@ def test_waits_show_a_progress_bar_in_a_terminal(monkeypatch: pytest.MonkeyPatch
     reporter.done_waiting()
     shown = screen.getvalue()
     assert "step 2/4: challenger 25%: baking" in shown and "7m30s left" in shown
+
+
+def test_status_says_which_endpoints_it_does_not_check(aws: Clients) -> None:
+    components = Path(__file__).resolve().parents[1] / "blueprints" / "examples" / "inference-components.yaml"
+    result = mlstack("status", str(components), "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert "no variant endpoints in dev; not checked: small-models (inference components" in result.output
+    refused = mlstack("shift", str(components), "--env", "dev", "--endpoint", "small-models", "--to", "intent")
+    assert refused.exit_code == 2
+    assert "hosts inference components" in refused.output

@@ -269,8 +269,12 @@ def status(
 
     environment, aws = _ops(lambda: _environment(file, env, outputs))
     targets = [environment.endpoint(endpoint)] if endpoint else list(environment.endpoints.values())
+    skipped = sorted(environment.component_endpoints) if endpoint is None else []
+    not_checked = (
+        f"not checked: {', '.join(skipped)} (inference components: no variant weights to compare)" if skipped else ""
+    )
     if not targets:
-        out.print(f"{file}: no SageMaker endpoints in {env}", markup=False)
+        out.print(f"{file}: no variant endpoints in {env}" + (f"; {not_checked}" if skipped else ""), markup=False)
         return
     statuses = _ops(lambda: environment_status(aws, targets))
     if as_json:
@@ -286,6 +290,8 @@ def status(
             f"; not in sync: {', '.join(off)}" if off else ""
         )
         out.print(summary, markup=False)
+        if skipped:
+            out.print(not_checked, markup=False)
     if any(s.mismatches for s in statuses):
         raise typer.Exit(EXIT_NOT_DONE)
 
