@@ -26,6 +26,13 @@ class Problem:
         return f"{where}: {self.path or '<root>'}: {prefix}{self.message}"
 
 
+class UnusableSetting(ValueError):
+    """A setting outside the blueprint (an environment variable) is unusable: bad input, not a bug."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+
+
 class BlueprintInvalid(Exception):
     """Raised with every problem found, so users fix them all in one round."""
 

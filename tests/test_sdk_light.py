@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,17 @@ def test_taggable_from_the_table_is_taggable_from_the_sdk() -> None:
         assert names is not None and ("tags" in names) == from_sdk, dotted
         checked += 1
     assert checked >= 40
+
+
+def test_an_unusable_sdk_switch_is_bad_input_not_a_bug() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mlstack", "plan", "blueprints/examples/pipeline.yaml", "--env", "dev", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, SDK_SWITCH: "fast"},
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == "mlstack: MLSTACK_OFFLINE_SDK: must be light or typed, not 'fast'"
+    assert done.stdout == ""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
-from mlstack.blueprints.errors import BlueprintInvalid
+from mlstack.blueprints.errors import BlueprintInvalid, UnusableSetting
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -104,7 +104,7 @@ def guarded(action: Callable[[], T]) -> T:
     """Run `action`; turn bad input into exit 2 with every problem, and bugs into exit 3."""
     try:
         return action()
-    except BadFlag as bad:
+    except (BadFlag, UnusableSetting) as bad:
         err.print(f"mlstack: {bad}", markup=False)
         raise typer.Exit(EXIT_INVALID) from None
     except BlueprintInvalid as invalid:

@@ -28,6 +28,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from mlstack.blueprints.errors import UnusableSetting
 from mlstack.components.sdk import light
 
 # The offline plan's AWS identity. 000000000000 is well-formed (12 digits) and never a real
@@ -324,7 +325,7 @@ def run_offline(
     gc.set_threshold(50_000, 20, 100)
     sdk = os.environ.get(SDK_SWITCH, "light")
     if sdk not in ("light", "typed"):
-        raise ValueError(f"{SDK_SWITCH} must be light or typed, not {sdk!r}")
+        raise UnusableSetting(SDK_SWITCH, f"must be light or typed, not {sdk!r}")
     try:
         with light.registering_light(sdk == "light"):
             _sync_await(run_pulumi_func(body))
