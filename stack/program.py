@@ -245,18 +245,8 @@ def _endpoint_args(
             if endpoint.data_capture
             else None
         ),
-        rollout=(
-            RolloutArgs(
-                strategy=endpoint.rollout.strategy,
-                step_percent=endpoint.rollout.canary_percent or endpoint.rollout.step_percent,
-                bake_seconds=endpoint.rollout.bake_minutes * 60,
-            )
-            if endpoint.rollout
-            else None
-        ),
-        alarms=(
-            AlarmThresholds(endpoint.alarms.p99_latency_ms, endpoint.alarms.error_rate) if endpoint.alarms else None
-        ),
+        rollout=_rollout_args(endpoint),
+        alarms=_alarm_thresholds(endpoint),
         scaling=(
             ScalingArgs(
                 min_instances=scaling.min,
@@ -289,6 +279,22 @@ def _endpoint_args(
         vpc=VpcArgs(network.subnet_ids, network.security_group_ids) if network else None,
         asynchronous=_async_args(endpoint, foundation),
     )
+
+
+def _rollout_args(endpoint: Endpoint) -> RolloutArgs | None:
+    """`rollout:`, for variant and component endpoints alike (components take `rolling` only)."""
+    rollout = endpoint.rollout
+    if rollout is None:
+        return None
+    return RolloutArgs(
+        strategy=rollout.strategy,
+        step_percent=rollout.canary_percent or rollout.step_percent,
+        bake_seconds=rollout.bake_minutes * 60,
+    )
+
+
+def _alarm_thresholds(endpoint: Endpoint) -> AlarmThresholds | None:
+    return AlarmThresholds(endpoint.alarms.p99_latency_ms, endpoint.alarms.error_rate) if endpoint.alarms else None
 
 
 def _async_args(endpoint: Endpoint, foundation: Foundation) -> AsyncArgs | None:
@@ -337,18 +343,8 @@ def _component_endpoint_args(
             max_instances=fleet.max_instances,
             routing_strategy=_ROUTING[endpoint.routing.strategy] if endpoint.routing else None,  # type: ignore[arg-type]
         ),
-        rollout=(
-            RolloutArgs(
-                strategy=endpoint.rollout.strategy,
-                step_percent=endpoint.rollout.step_percent,
-                bake_seconds=endpoint.rollout.bake_minutes * 60,
-            )
-            if endpoint.rollout
-            else None
-        ),
-        alarms=(
-            AlarmThresholds(endpoint.alarms.p99_latency_ms, endpoint.alarms.error_rate) if endpoint.alarms else None
-        ),
+        rollout=_rollout_args(endpoint),
+        alarms=_alarm_thresholds(endpoint),
         execution_role_arn=foundation.execution_role_arn,
         execution_role_name=execution_role_name(prefix, blueprint.region),
         kms_key_arn=foundation.key_arn,
